@@ -1,0 +1,40 @@
+package engines
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Note: redaction works on text, not on parsed DSNs only, because passwords also reach us
+// inside driver error messages and server log lines that quote the connection string.
+var (
+	// scheme://user:password@host
+	urlPassword = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*):([^@\s]*)@`)
+	// password=secret or password='se cret' in libpq key/value strings
+	kvPassword = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s]+)`)
+)
+
+// Redacted is what a password is replaced with.
+const Redacted = "xxxxx"
+
+// RedactDSN returns text with every password in a URL or key=value connection string
+// replaced by Redacted. Use it on anything that may quote a DSN before it is logged,
+// reported or returned as an error.
+func RedactDSN(text string) string {
+	if !strings.Contains(text, "@") && !strings.Contains(strings.ToLower(text), "password") {
+		return text
+	}
+	text = urlPassword.ReplaceAllString(text, "${1}:"+Redacted+"@")
+	return kvPassword.ReplaceAllString(text, "${1}"+Redacted)
+}
+
+// DSNAddress returns host:port (or the socket path) of a URL DSN, for messages that must
+// name the address without the credentials.
+func DSNAddress(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		return RedactDSN(dsn)
+	}
+	return u.Host
+}
