@@ -9,6 +9,7 @@ package engines
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -182,3 +183,6 @@ func Resolve(ctx context.Context, e Engine, p Provider) (Provider, error) {
 	}
 	return "", fmt.Errorf("%s: no provider is usable on this machine:\n  %s", e.Name(), strings.Join(reasons, "\n  "))
 }
+
+// ErrUnsupported is returned by an optional capability the instance's provider lacks.
+var ErrUnsupported = errors.New("not supported by this engine or provider")

@@ -1,18 +1,53 @@
-// Package pgtest starts a real PostgreSQL for tests that need one.
+// Package pgtest starts a real, private PostgreSQL for tests that need one: a native server
+// from the OS packages (or a container where only Docker is available), stopped when the
+// test ends. There is no fake: where no PostgreSQL can be started, the test fails and says
+// what to install.
 package pgtest
 
 import (
+	"context"
+	"log/slog"
 	"os"
 	"testing"
+	"time"
+
+	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/engines/postgres"
 )
 
-// DSN returns the DSN of a PostgreSQL server for the test (placeholder: reads
-// DBHARNESS_TEST_PG_DSN until the native engine lands).
+// ExternalDSNEnv, when set, points every test at that server instead of starting one.
+const ExternalDSNEnv = "DBHARNESS_TEST_PG_DSN"
+
+// Start starts a private PostgreSQL for t and stops it when t ends.
+func Start(t testing.TB, settings ...map[string]string) engines.Instance {
+	t.Helper()
+	spec := engines.Spec{Provider: engines.ProviderAuto, WorkDir: os.TempDir(), Logger: slog.New(slog.DiscardHandler)}
+	if dsn := os.Getenv(ExternalDSNEnv); dsn != "" {
+		spec.Provider, spec.DSN = engines.ProviderExternal, dsn
+	}
+	if len(settings) > 0 {
+		spec.Settings = settings[0]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	inst, err := postgres.Engine{}.Start(ctx, spec)
+	if inst != nil {
+		t.Cleanup(func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := inst.Stop(stopCtx); err != nil {
+				t.Errorf("pgtest: stop postgresql: %v", err)
+			}
+		})
+	}
+	if err != nil {
+		t.Fatalf("pgtest: start postgresql: %v", err)
+	}
+	return inst
+}
+
+// DSN starts a private PostgreSQL for t and returns its DSN.
 func DSN(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv("DBHARNESS_TEST_PG_DSN")
-	if dsn == "" {
-		t.Fatal("pgtest: DBHARNESS_TEST_PG_DSN is not set")
-	}
-	return dsn
+	return Start(t).DSN()
 }

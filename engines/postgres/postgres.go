@@ -1,0 +1,151 @@
+// Package postgres starts PostgreSQL for dbharness: a local server process from the OS
+// packages (native), a container through testcontainers-go (docker), or an existing server
+// (external). Every instance has pg_stat_statements loaded and track_io_timing on, because
+// the collectors read them.
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/engines/provider/docker"
+)
+
+// Name is the engine's registry name.
+const Name = "postgresql"
+
+func init() { engines.Register(Engine{}) }
+
+// Engine starts PostgreSQL.
+type Engine struct{}
+
+var _ engines.Engine = Engine{}
+
+// Name returns "postgresql".
+func (Engine) Name() string { return Name }
+
+// Flavors lists the one flavor: PostgreSQL itself.
+func (Engine) Flavors() []string { return []string{"postgresql"} }
+
+// Check says whether provider p can start PostgreSQL here.
+func (Engine) Check(ctx context.Context, p engines.Provider) error {
+	switch p {
+	case engines.ProviderNative:
+		_, err := findNative("")
+		return err
+	case engines.ProviderDocker:
+		return docker.Check(ctx)
+	case engines.ProviderExternal:
+		return nil // checked at Start, against the DSN given
+	case engines.ProviderEmbedded:
+		return fmt.Errorf("PostgreSQL has no embedded server: use native or docker")
+	default:
+		return fmt.Errorf("unknown provider %q", p)
+	}
+}
+
+// Start starts PostgreSQL with the provider the spec names (auto resolves first).
+func (e Engine) Start(ctx context.Context, spec engines.Spec) (engines.Instance, error) {
+	if spec.Topology != "" && spec.Topology != "standalone" {
+		return nil, fmt.Errorf("postgresql: topology %q is not supported yet: use standalone", spec.Topology)
+	}
+	if spec.DSN != "" && (spec.Provider == "" || spec.Provider == engines.ProviderAuto) {
+		spec.Provider = engines.ProviderExternal
+	}
+	p, err := engines.Resolve(ctx, e, spec.Provider)
+	if err != nil {
+		return nil, err
+	}
+	switch p {
+	case engines.ProviderNative:
+		return startNative(ctx, spec)
+	case engines.ProviderDocker:
+		return startDocker(ctx, spec)
+	case engines.ProviderExternal:
+		return startExternal(ctx, spec)
+	}
+	return nil, fmt.Errorf("postgresql: provider %s is not supported", p)
+}
+
+// serverSettings are the settings every instance starts with; the spec's settings override.
+func serverSettings(spec engines.Spec) map[string]string {
+	s := map[string]string{
+		"shared_preload_libraries": "pg_stat_statements",
+		"pg_stat_statements.track": "all",
+		"track_io_timing":          "on",
+	}
+	maps.Copy(s, spec.Settings)
+	return s
+}
+
+// reportedSettings are read back from the server into the result's environment, because
+// they change what a benchmark measures.
+var reportedSettings = []string{
+	"shared_buffers", "work_mem", "max_connections", "fsync", "synchronous_commit",
+	"wal_level", "checkpoint_timeout", "max_wal_size", "effective_cache_size", "jit",
+}
+
+// prepare runs what every fresh instance needs after it accepts connections: the
+// pg_stat_statements extension, the seed scripts, and the facts the result records.
+func prepare(ctx context.Context, dsn string, spec engines.Spec, info *engines.Info) error {
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("postgresql at %s: connect: %s", info.Address, engines.RedactDSN(err.Error()))
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err != nil {
+		return fmt.Errorf("postgresql at %s: create extension pg_stat_statements: %w (is pg_stat_statements in shared_preload_libraries, and postgresql-contrib installed?)", info.Address, err)
+	}
+	for i, script := range spec.Seed {
+		if _, err := conn.Exec(ctx, script); err != nil {
+			return fmt.Errorf("postgresql at %s: seed script %d: %w", info.Address, i+1, err)
+		}
+	}
+	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&info.Version); err != nil {
+		return fmt.Errorf("postgresql at %s: read server_version: %w", info.Address, err)
+	}
+	names := append(slices.Clone(reportedSettings), slices.Sorted(maps.Keys(spec.Settings))...)
+	rows, err := conn.Query(ctx, "SELECT name, setting || COALESCE(unit, '') FROM pg_settings WHERE name = ANY($1)", names)
+	if err != nil {
+		return fmt.Errorf("postgresql at %s: read settings: %w", info.Address, err)
+	}
+	defer rows.Close()
+	info.Settings = map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return fmt.Errorf("postgresql at %s: read settings: %w", info.Address, err)
+		}
+		info.Settings[k] = v
+	}
+	err = rows.Err()
+	return err
+}
+
+func ping(dsn string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(context.WithoutCancel(ctx))
+		return conn.Ping(ctx)
+	}
+}
+
+// settingArgs turns settings into postgres "-c name=value" arguments, sorted for stable logs.
+func settingArgs(settings map[string]string) []string {
+	var args []string
+	for _, k := range slices.Sorted(maps.Keys(settings)) {
+		args = append(args, "-c", k+"="+settings[k])
+	}
+	return args
+}

@@ -1,0 +1,104 @@
+package native
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestFreePortAvoidsATakenPort(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	taken := l.Addr().(*net.TCPAddr).Port
+	got, err := FreePort(taken, 0)
+	if err != nil || got == taken || got == 0 {
+		t.Errorf("FreePort(%d) = %d, %v; want another port", taken, got, err)
+	}
+	if got, err := FreePort(0, 55535); err != nil || got > 55535 {
+		t.Errorf("FreePort(0, 55535) = %d, %v", got, err)
+	}
+}
+
+func TestLogTail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.log")
+	var b strings.Builder
+	for i := range 100 {
+		b.WriteString(strings.Repeat("x", i%7) + "line\n")
+	}
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	tail := strings.Split(LogTail(path, 3), "\n")
+	if len(tail) != 3 || !strings.HasSuffix(tail[2], "line") {
+		t.Errorf("LogTail = %q", tail)
+	}
+	if LogTail(filepath.Join(t.TempDir(), "missing"), 3) != "" {
+		t.Error("LogTail of a missing file should be empty")
+	}
+}
+
+func TestProcessExitIsReportedWithLogAndStopIsIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	p, err := Start(Config{Name: "sh", Path: "/bin/sh", Args: []string{"-c", "echo booting; echo fatal: disk on fire; exit 3"},
+		Dir: dir, LogPath: filepath.Join(dir, "sh.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.WaitReady(context.Background(), 5*time.Second, func(context.Context) error { return os.ErrNotExist })
+	if err == nil || !strings.Contains(err.Error(), "disk on fire") || !strings.Contains(err.Error(), "exit status 3") {
+		t.Errorf("WaitReady = %v, want the exit status and the log tail", err)
+	}
+	if p.Err() == nil {
+		t.Error("Err() = nil after an unexpected exit")
+	}
+	if err := p.Stop(context.Background(), syscall.SIGTERM, time.Second); err != nil {
+		t.Errorf("Stop after exit = %v", err)
+	}
+}
+
+func TestStopKillsAProcessThatIgnoresTheSignal(t *testing.T) {
+	dir := t.TempDir()
+	p, err := Start(Config{Name: "stubborn", Path: "/bin/sh", Args: []string{"-c", "trap '' TERM; sleep 60 & wait"},
+		Dir: dir, LogPath: filepath.Join(dir, "s.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	if err := p.Stop(context.Background(), syscall.SIGTERM, 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if GroupAlive(p.Pid()) {
+		t.Errorf("group %d alive after Stop", p.Pid())
+	}
+	if p.Err() != nil {
+		t.Errorf("Err() = %v after a requested stop", p.Err())
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Stop took %v", d)
+	}
+}
+
+func TestPrivateDirRefusesAnUnreachableParent(t *testing.T) {
+	if !IsRoot() {
+		t.Skip("needs root to hand a directory to another user")
+	}
+	u, err := LookupUser("nobody")
+	if err != nil {
+		t.Skip("no user nobody here: " + err.Error())
+	}
+	parent := t.TempDir()
+	os.Chmod(parent, 0o700)
+	if _, err := PrivateDir(parent, "x-", u); err == nil || !strings.Contains(err.Error(), "not reachable by user nobody") {
+		t.Errorf("PrivateDir = %v, want an unreachable-directory error", err)
+	}
+	if _, err := LookupUser("no-such-user-here"); err == nil {
+		t.Error("LookupUser of a missing user succeeded")
+	}
+}
