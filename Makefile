@@ -1,0 +1,34 @@
+# dbharness: `make demo` runs the quickstart features against a PostgreSQL that dbharness
+# starts itself; `make test` runs every test, the feature suite included.
+GO       ?= go
+BIN      := bin/dbharness
+COMMIT   := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
+# Go test flags; CI and users run the same ones.
+TESTFLAGS ?= -race -count=1 -timeout 20m
+
+.PHONY: all deps build demo test vet bench-pg-vs-pgbench clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/dbharness
+
+demo: deps build
+	./$(BIN) run features/quickstart/
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+test: deps vet
+	$(GO) test $(TESTFLAGS) ./...
+
+bench-pg-vs-pgbench: deps build
+	scripts/bench-pg-vs-pgbench.sh
+
+clean:
+	rm -rf bin reports/out

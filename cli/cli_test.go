@@ -1,0 +1,168 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dbharness/dbharness/cli"
+	"github.com/dbharness/dbharness/result"
+)
+
+// binary is the dbharness command built once for the tests that need a real process
+// (signals, exit codes).
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "dbharness-cli-test-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "dbharness")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/dbharness")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		panic("build dbharness: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func TestHelpAndUnknownCommand(t *testing.T) {
+	var out bytes.Buffer
+	if err := cli.Run(context.Background(), []string{"help"}, &out, &out); err != nil || !strings.Contains(out.String(), "collect") {
+		t.Errorf("help: %v\n%s", err, out.String())
+	}
+	err := cli.Run(context.Background(), []string{"frobnicate"}, &out, &out)
+	var ex cli.ExitError
+	if !errors.As(err, &ex) || ex.Code != cli.ExitUsage {
+		t.Errorf("unknown command: %v, want exit %d", err, cli.ExitUsage)
+	}
+}
+
+func TestStepsListsTheVocabulary(t *testing.T) {
+	var out bytes.Buffer
+	if err := cli.Run(context.Background(), []string{"steps"}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Given a PostgreSQL 15 database", `When the "tpcb" workload runs for 20s at 300 operations per second with 8 workers`, `Then the p95 latency of "transfer" is below 20ms`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("steps output lacks %q", want)
+		}
+	}
+}
+
+func TestEnginesSaysWhichProvidersWork(t *testing.T) {
+	var out bytes.Buffer
+	if err := cli.Run(context.Background(), []string{"engines"}, &out, &out); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	if !strings.Contains(s, "postgresql") || !strings.Contains(s, "native    yes") || !strings.Contains(s, "embedded  no: PostgreSQL has no embedded server") {
+		t.Errorf("engines output:\n%s", s)
+	}
+}
+
+func TestRunLeavesNoServerBehind(t *testing.T) {
+	workdir := workDir(t)
+	out := t.TempDir()
+	cmd := exec.Command(binary, "run", "testdata/short.feature", "--workdir", workdir, "--out", out, "--no-colors")
+	output, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, output)
+	}
+	if pids := serversUnder(workdir); len(pids) > 0 {
+		t.Errorf("processes left running in %s after the run: %v", workdir, pids)
+	}
+	if r, err := result.ReadJSON(filepath.Join(out, "result.json")); err != nil || len(r.Scenarios) != 1 || r.Scenarios[0].Status != "passed" {
+		t.Errorf("result.json: %v %+v", err, r)
+	}
+}
+
+func TestInterruptedRunStopsEverythingAndKeepsPartialResults(t *testing.T) {
+	workdir := workDir(t)
+	out := t.TempDir()
+	cmd := exec.Command(binary, "run", "testdata/long.feature", "--workdir", workdir, "--out", out, "--no-colors")
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the server runs and the load has had a moment, then press Ctrl-C.
+	deadline := time.Now().Add(60 * time.Second)
+	for len(serversUnder(workdir)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(serversUnder(workdir)) == 0 {
+		cmd.Process.Kill()
+		t.Fatalf("no server started within 60s:\n%s", output.String())
+	}
+	time.Sleep(4 * time.Second)
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != cli.ExitInterrupted {
+			t.Errorf("exit = %v, want code %d\n%s", err, cli.ExitInterrupted, output.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("dbharness still running 30s after SIGINT:\n%s", output.String())
+	}
+	if pids := serversUnder(workdir); len(pids) > 0 {
+		t.Errorf("processes left running in %s after Ctrl-C: %v", workdir, pids)
+	}
+	r, err := result.ReadJSON(filepath.Join(out, "result.json"))
+	if err != nil {
+		t.Fatalf("partial result not written: %v\n%s", err, output.String())
+	}
+	if len(r.Scenarios) != 1 || !r.Scenarios[0].Partial || len(r.Scenarios[0].Loads) != 1 || r.Scenarios[0].Loads[0].Iterations == 0 {
+		t.Errorf("want one partial scenario with the operations measured before Ctrl-C, got %+v", r.Scenarios)
+	}
+}
+
+// workDir is a folder the postgres user can reach (t.TempDir is private to root).
+func workDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "dbharness-cli-work-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// serversUnder lists the live processes whose working directory is below dir: a PostgreSQL
+// server and its backends run in their data directory.
+func serversUnder(dir string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		if err != nil || !strings.HasPrefix(cwd, dir) {
+			continue
+		}
+		if st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil {
+			if f := strings.Fields(string(st[bytes.LastIndexByte(st, ')')+1:])); len(f) > 0 && f[0] == "Z" {
+				continue
+			}
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}

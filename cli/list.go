@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/dbharness/dbharness/collectors/catalog"
+	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/steps"
+	"github.com/dbharness/dbharness/workloads"
+)
+
+func stepsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("steps", stderr)
+	patterns := fs.Bool("patterns", false, "also print each sentence's regular expression")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return usageError(err)
+	}
+	area := ""
+	for _, s := range steps.Vocabulary() {
+		if s.Area != area {
+			area = s.Area
+			fmt.Fprintf(stdout, "\n# %s\n", area)
+		}
+		fmt.Fprintf(stdout, "%s %s\n    %s\n", s.Keyword, s.Example, s.Help)
+		if *patterns {
+			fmt.Fprintf(stdout, "    pattern: %s\n", s.Pattern)
+		}
+	}
+	return nil
+}
+
+func enginesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("engines", stderr)
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return usageError(err)
+	}
+	for _, name := range engines.Names() {
+		e, _ := engines.Lookup(name)
+		fmt.Fprintf(stdout, "%s (flavors: %s)\n", name, strings.Join(e.Flavors(), ", "))
+		for _, p := range engines.Providers {
+			if err := e.Check(ctx, p); err != nil {
+				fmt.Fprintf(stdout, "  %-9s no: %v\n", p, err)
+			} else {
+				fmt.Fprintf(stdout, "  %-9s yes\n", p)
+			}
+		}
+		if p, err := engines.Resolve(ctx, e, engines.ProviderAuto); err == nil {
+			fmt.Fprintf(stdout, "  auto      -> %s\n", p)
+		} else {
+			fmt.Fprintf(stdout, "  auto      -> none usable here\n")
+		}
+	}
+	return nil
+}
+
+func metricsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("metrics", stderr)
+	db := fs.String("database", "", "only this database's metrics")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return usageError(err)
+	}
+	list := catalog.All()
+	if *db != "" {
+		list = catalog.ForDatabase(*db)
+		if len(list) == 0 {
+			return usageError(fmt.Errorf("no metrics for database %q: known databases are %s", *db, strings.Join(catalog.Databases(), ", ")))
+		}
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tTYPE\tLABELS\tHELP")
+	for _, m := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, m.Type, strings.Join(m.Labels, ","), m.Help)
+	}
+	return tw.Flush()
+}
+
+func workloadsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("workloads", stderr)
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return usageError(err)
+	}
+	for _, db := range engines.Names() {
+		fmt.Fprintf(stdout, "%s\n  datasets:\n", db)
+		for _, name := range workloads.DatasetNames(db) {
+			d, _ := workloads.LookupDataset(db, name)
+			fmt.Fprintf(stdout, "    %-14s %s\n", name, d.Description())
+		}
+		fmt.Fprintf(stdout, "  workloads:\n")
+		for _, name := range workloads.Names(db) {
+			w, _ := workloads.Lookup(db, name)
+			var ops []string
+			for _, op := range w.Operations() {
+				ops = append(ops, op.Name)
+			}
+			fmt.Fprintf(stdout, "    %-14s %s (dataset %q; operations: %s)\n", name, w.Description(), w.Dataset(), strings.Join(ops, ", "))
+		}
+	}
+	return nil
+}

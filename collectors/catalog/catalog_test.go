@@ -1,0 +1,188 @@
+package catalog_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/dbharness/dbharness/collectors/catalog"
+)
+
+// The test metrics live under their own database so they cannot clash with real ones.
+const db = "cattest"
+
+func valid(name string, t catalog.Type) catalog.Metric {
+	return catalog.Metric{Name: name, Type: t, Help: "A test metric.", Labels: []string{"datname"}, Database: db}
+}
+
+func init() {
+	catalog.Register(
+		valid("cattest_xact_commit_total", catalog.Counter),
+		valid("cattest_xact_rollback_total", catalog.Counter),
+		valid("cattest_backends", catalog.Gauge),
+		valid("cattest_deadlocks_total", catalog.Counter),
+		catalog.Metric{
+			Name: "cattest_temp_bytes_total", Type: catalog.Counter, Unit: catalog.Bytes,
+			Help: "Temp bytes.", Database: db,
+			Flavors:     []string{"vanilla", "patched"},
+			Unsupported: map[string]string{"lite": "lite has no temp files"},
+		},
+		catalog.Metric{Name: "cattest_query_duration_seconds", Type: catalog.Histogram, Unit: catalog.Seconds, Help: "Latency.", Database: db},
+		catalog.Metric{Name: "cattestns_sessions", Type: catalog.Gauge, Help: "Sessions.", Database: "cattest2", Namespace: "cattestns"},
+	)
+}
+
+func TestRegisterRejectsInvalidDeclarations(t *testing.T) {
+	base := func(mod func(*catalog.Metric)) catalog.Metric {
+		m := valid("cattest_ok_total", catalog.Counter)
+		mod(&m)
+		return m
+	}
+	cases := map[string]catalog.Metric{
+		"empty name":          base(func(m *catalog.Metric) { m.Name = "" }),
+		"camel case":          base(func(m *catalog.Metric) { m.Name = "cattest_xactCommit_total" }),
+		"double underscore":   base(func(m *catalog.Metric) { m.Name = "cattest__commit_total" }),
+		"trailing underscore": base(func(m *catalog.Metric) { m.Name = "cattest_commit_total_" }),
+		"dash":                base(func(m *catalog.Metric) { m.Name = "cattest-commit_total" }),
+		"counter no _total":   base(func(m *catalog.Metric) { m.Name = "cattest_commits" }),
+		"gauge with _total":   base(func(m *catalog.Metric) { m.Name = "cattest_sessions_total"; m.Type = catalog.Gauge }),
+		"unknown type":        base(func(m *catalog.Metric) { m.Type = "meter" }),
+		"milliseconds":        base(func(m *catalog.Metric) { m.Name = "cattest_exec_milliseconds_total" }),
+		"ms":                  base(func(m *catalog.Metric) { m.Name = "cattest_exec_ms_total" }),
+		"kilobytes":           base(func(m *catalog.Metric) { m.Name = "cattest_temp_kilobytes_total"; m.Unit = catalog.Bytes }),
+		"percent":             base(func(m *catalog.Metric) { m.Name = "cattest_hit_percent"; m.Type = catalog.Gauge }),
+		"unit not in name":    base(func(m *catalog.Metric) { m.Unit = catalog.Seconds }),
+		"name unit, no decl":  base(func(m *catalog.Metric) { m.Name = "cattest_exec_seconds_total" }),
+		"non-base unit":       base(func(m *catalog.Metric) { m.Name = "cattest_exec_hours_total"; m.Unit = "hours" }),
+		"no help":             base(func(m *catalog.Metric) { m.Help = " " }),
+		"no database":         base(func(m *catalog.Metric) { m.Database = "" }),
+		"wrong prefix":        base(func(m *catalog.Metric) { m.Name = "other_commits_total" }),
+		"duplicate label":     base(func(m *catalog.Metric) { m.Labels = []string{"a", "a"} }),
+		"bad label":           base(func(m *catalog.Metric) { m.Labels = []string{"Data-Name"} }),
+		"quantile label":      base(func(m *catalog.Metric) { m.Labels = []string{"quantile"} }),
+		"bucket suffix":       base(func(m *catalog.Metric) { m.Name = "cattest_x_bucket"; m.Type = catalog.Gauge }),
+		"histogram series": base(func(m *catalog.Metric) {
+			m.Name = "cattest_query_duration_seconds_count"
+			m.Type = catalog.Gauge
+			m.Unit = catalog.None
+		}),
+		"unsupported no reason": base(func(m *catalog.Metric) { m.Unsupported = map[string]string{"lite": ""} }),
+		"both flavors":          base(func(m *catalog.Metric) { m.Flavors = []string{"lite"}; m.Unsupported = map[string]string{"lite": "no"} }),
+		"duplicate":             valid("cattest_xact_commit_total", catalog.Counter),
+	}
+	for name, m := range cases {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Register(%q) did not panic", m.Name)
+				}
+			}()
+			catalog.Register(m)
+		})
+	}
+}
+
+func TestRegisterAcceptsNamespaceOtherThanDatabase(t *testing.T) {
+	m, ok := catalog.Lookup("cattestns_sessions")
+	if !ok || m.Database != "cattest2" {
+		t.Fatalf("Lookup(cattestns_sessions) = %+v, %v", m, ok)
+	}
+}
+
+func TestLookupAndForDatabase(t *testing.T) {
+	m, ok := catalog.Lookup("cattest_xact_commit_total")
+	if !ok {
+		t.Fatal("Lookup did not find a registered metric")
+	}
+	if m.Type != catalog.Counter || m.Database != db || len(m.Labels) != 1 {
+		t.Errorf("Lookup returned %+v", m)
+	}
+	m.Labels[0] = "mutated"
+	if again, _ := catalog.Lookup("cattest_xact_commit_total"); again.Labels[0] != "datname" {
+		t.Error("a caller mutated the catalog through a returned slice")
+	}
+	if _, ok := catalog.Lookup("cattest_nope_total"); ok {
+		t.Error("Lookup found an undeclared metric")
+	}
+	var names []string
+	for _, m := range catalog.ForDatabase(db) {
+		names = append(names, m.Name)
+	}
+	want := "cattest_backends cattest_deadlocks_total cattest_query_duration_seconds cattest_temp_bytes_total cattest_xact_commit_total cattest_xact_rollback_total"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("ForDatabase = %s, want %s", got, want)
+	}
+	all := catalog.All()
+	for i := 1; i < len(all); i++ {
+		if all[i-1].Name >= all[i].Name {
+			t.Fatalf("All is not sorted: %s before %s", all[i-1].Name, all[i].Name)
+		}
+	}
+}
+
+func TestClosest(t *testing.T) {
+	cases := map[string]string{
+		"cattest_xact_comit_total": "cattest_xact_commit_total",   // typo
+		"xact_rollback":            "cattest_xact_rollback_total", // fragment
+		"cattest_deadlock_total":   "cattest_deadlocks_total",     // singular
+		"cattest_backend":          "cattest_backends",
+	}
+	for q, want := range cases {
+		got := catalog.Closest(q, 3)
+		if len(got) != 3 || got[0] != want {
+			t.Errorf("Closest(%q) = %v, want %s first", q, got, want)
+		}
+	}
+	if got := catalog.Closest("x", 0); got != nil {
+		t.Errorf("Closest(x, 0) = %v", got)
+	}
+}
+
+func TestFindUnknownNamesClosest(t *testing.T) {
+	_, err := catalog.Find("cattest_xact_comit_total")
+	if !errors.Is(err, catalog.ErrUnknownMetric) {
+		t.Fatalf("Find error %v does not wrap ErrUnknownMetric", err)
+	}
+	want := `unknown metric "cattest_xact_comit_total"; closest: cattest_xact_commit_total, `
+	if !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Find error = %q, want prefix %q", err, want)
+	}
+	if m, err := catalog.Find("cattest_backends"); err != nil || m.Name != "cattest_backends" {
+		t.Errorf("Find(cattest_backends) = %v, %v", m.Name, err)
+	}
+}
+
+func TestSupports(t *testing.T) {
+	m, _ := catalog.Lookup("cattest_temp_bytes_total")
+	if err := m.Supports("vanilla"); err != nil {
+		t.Errorf("Supports(vanilla) = %v", err)
+	}
+	if err := m.Supports(""); err != nil {
+		t.Errorf("Supports(default flavor) = %v", err)
+	}
+	err := m.Supports("lite")
+	if err == nil || !strings.Contains(err.Error(), "lite has no temp files") {
+		t.Errorf("Supports(lite) = %v, want the declared reason", err)
+	}
+	err = m.Supports("fork")
+	if err == nil || !strings.Contains(err.Error(), "only by vanilla, patched") {
+		t.Errorf("Supports(fork) = %v, want the providing flavors", err)
+	}
+	plain, _ := catalog.Lookup("cattest_backends")
+	if err := plain.Supports("lite"); err != nil {
+		t.Errorf("a metric without flavor restrictions refused lite: %v", err)
+	}
+}
+
+func TestDescFromDeclaration(t *testing.T) {
+	m, _ := catalog.Lookup("cattest_xact_commit_total")
+	d := m.Desc(map[string]string{"instance": "a"}).String()
+	for _, want := range []string{`fqName: "cattest_xact_commit_total"`, `help: "A test metric."`, "datname", "instance"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("Desc = %s, missing %s", d, want)
+		}
+	}
+	if got := catalog.Databases(); !strings.Contains(strings.Join(got, ","), db) {
+		t.Errorf("Databases = %v, missing %s", got, db)
+	}
+}

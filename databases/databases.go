@@ -1,0 +1,9 @@
+// Package databases links in every database dbharness supports: importing it registers
+// their engines, collectors and workloads. This file is the one list of them.
+package databases
+
+import (
+	_ "github.com/dbharness/dbharness/collectors/postgres" // PostgreSQL collectors: pg_stat_database, pg_stat_statements
+	_ "github.com/dbharness/dbharness/engines/postgres"    // PostgreSQL engine: native, docker, external
+	_ "github.com/dbharness/dbharness/workloads/postgres"  // PostgreSQL datasets and workloads: pgbench, tpcb, point-select
+)

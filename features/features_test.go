@@ -1,0 +1,65 @@
+// The feature suite under go test: every feature in this folder runs against real databases,
+// exactly as `dbharness run features/` runs them.
+package features_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/dbharness/dbharness/runner"
+)
+
+func TestFeatures(t *testing.T) {
+	var out bytes.Buffer
+	outcome, err := runner.Run(context.Background(), runner.Options{
+		Paths:       []string{"."},
+		Format:      "progress",
+		NoColors:    true,
+		Concurrency: 2, // scenarios in parallel, so -race sees any state they share
+		Out:         t.TempDir(),
+		Stdout:      &out,
+		Stderr:      &out,
+		TestingT:    t,
+	})
+	if err != nil {
+		t.Fatalf("run features: %v\n%s", err, out.String())
+	}
+	if outcome.Status != 0 {
+		t.Fatalf("features failed (status %d):\n%s", outcome.Status, out.String())
+	}
+	if len(outcome.Report.Scenarios) < 3 {
+		t.Errorf("ran %d scenarios, want at least 3", len(outcome.Report.Scenarios))
+	}
+	if len(outcome.Files) != 2 {
+		t.Errorf("report files = %v, want result.json and report.md", outcome.Files)
+	}
+}
+
+// The failing path is tested too: a scenario tagged @expected-failure must fail, and say why
+// in words a scenario writer understands.
+func TestExpectedFailureFailsWithItsReason(t *testing.T) {
+	var out bytes.Buffer
+	outcome, err := runner.Run(context.Background(), runner.Options{
+		Paths: []string{"."}, Tags: "@expected-failure", Format: "progress", NoColors: true,
+		Stdout: &out, Stderr: &out,
+	})
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	if outcome.Status != 1 {
+		t.Fatalf("status = %d, want 1 (failed)\n%s", outcome.Status, out.String())
+	}
+	var failed []string
+	for _, s := range outcome.Report.Scenarios {
+		for _, c := range s.Checks {
+			if !c.Passed {
+				failed = append(failed, c.Message)
+			}
+		}
+	}
+	if len(failed) != 1 || !strings.Contains(failed[0], `p50 latency of "select" is`) || !strings.Contains(failed[0], "not below 1µs") {
+		t.Errorf("failed checks = %q, want one saying the p50 latency of select is not below 1µs", failed)
+	}
+}

@@ -1,0 +1,198 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/dbharness/dbharness/collectors/catalog"
+	"github.com/dbharness/dbharness/collectors/sampler"
+	"github.com/dbharness/dbharness/result"
+	"github.com/dbharness/dbharness/workloads/load"
+)
+
+func init() {
+	Register(Renderer{Name: "markdown", Description: "a summary for people and PR comments", File: "report.md", Render: renderMarkdown})
+}
+
+func renderMarkdown(w io.Writer, r *result.Report) error {
+	p := &mdWriter{w: w}
+	env := r.Environment
+	p.f("# dbharness run, %s\n\n", r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+	p.f("%s, %s %s, %d CPUs (%s), %d MiB; dbharness %s (%s), %s\n\n",
+		env.Host, env.OS, env.Arch, env.CPUs, orDash(env.CPUModel), env.MemoryMiB, env.Harness, orDash(env.Commit), env.GoVersion)
+	passed := 0
+	for _, s := range r.Scenarios {
+		if s.Status == "passed" {
+			passed++
+		}
+	}
+	p.f("**%d of %d scenarios passed** in %s.\n\n", passed, len(r.Scenarios), r.EndedAt.Sub(r.StartedAt).Round(time.Second))
+	p.f("| scenario | status | engine | duration |\n|---|---|---|---|\n")
+	for _, s := range r.Scenarios {
+		p.f("| %s | %s | %s | %s |\n", cell(s.Name), status(s), engineLine(s), s.EndedAt.Sub(s.StartedAt).Round(time.Millisecond))
+	}
+	for _, s := range r.Scenarios {
+		scenarioSection(p, s)
+	}
+	return p.err
+}
+
+func scenarioSection(p *mdWriter, s *result.Scenario) {
+	p.f("\n## %s: %s\n\n", status(s), s.Name)
+	p.f("`%s`", s.URI)
+	if len(s.Tags) > 0 {
+		p.f(" %s", strings.Join(s.Tags, " "))
+	}
+	p.f("\n\n")
+	if e := s.Engine; e != nil {
+		p.f("Engine: %s %s (%s, %s) at %s", e.Flavor, e.Version, e.Provider, e.Topology, e.Address)
+		if len(e.Settings) > 0 {
+			keys := make([]string, 0, len(e.Settings))
+			for k := range e.Settings {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var kv []string
+			for _, k := range keys {
+				kv = append(kv, k+"="+e.Settings[k])
+			}
+			p.f("; settings: `%s`", strings.Join(kv, " "))
+		}
+		p.f("\n\n")
+	}
+	for _, d := range s.Datasets {
+		p.f("Dataset %q at scale %d loaded in %s.\n\n", d.Name, d.Scale, d.Duration.Round(time.Millisecond))
+	}
+	for _, l := range s.Loads {
+		loadTable(p, l)
+	}
+	if len(s.Checks) > 0 {
+		p.f("| step | result |\n|---|---|\n")
+		for _, c := range s.Checks {
+			mark := "ok"
+			if !c.Passed {
+				mark = "**FAILED**"
+			}
+			msg := mark
+			if c.Message != "" {
+				msg += ": " + c.Message
+			}
+			p.f("| %s | %s |\n", cell(c.Step), cell(msg))
+		}
+		p.f("\n")
+	}
+	if s.Metrics != nil {
+		metricTable(p, *s.Metrics)
+	}
+	if s.Partial {
+		p.f("> The scenario ended early: the numbers above are what was measured until then.\n\n")
+	}
+	for _, e := range s.Errors {
+		p.f("```\n%s\n```\n\n", e)
+	}
+}
+
+func loadTable(p *mdWriter, l *load.Summary) {
+	p.f("Workload %q, %s, %d workers", l.Workload, l.Executor, l.Options.VUs)
+	if l.Options.Rate > 0 {
+		p.f(", target %.0f ops/s", l.Options.Rate)
+	}
+	p.f(", %s: %d operations, %d dropped, %d late (max start lag %s).",
+		l.Duration.Round(time.Millisecond), l.Iterations, l.Dropped, l.Late, l.MaxStartLag.Round(time.Microsecond))
+	if l.Stopped != "" {
+		p.f(" Stopped early: %s.", l.Stopped)
+	}
+	p.f("\n\n| operation | ops | ops/s | errors | p50 | p95 | p99 | p99.9 | max |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	rows := append([]load.OpStats(nil), l.Operations...)
+	if len(rows) > 1 {
+		rows = append(rows, l.Total)
+	}
+	for _, o := range rows {
+		lt := o.Latency
+		p.f("| %s | %d | %.1f | %d | %s | %s | %s | %s | %s |\n", cell(o.Name), o.Count, o.OpsPerSec, o.Errors,
+			ms(lt.P50), ms(lt.P95), ms(lt.P99), ms(lt.P999), ms(lt.Max))
+	}
+	p.f("\n")
+}
+
+// metricTable shows how much each database counter moved during the scenario and the last
+// value of each gauge, summed over label sets: the database's side of the story.
+func metricTable(p *mdWriter, set sampler.Set) {
+	type row struct {
+		name, kind string
+		value      float64
+	}
+	seen := map[string]bool{}
+	var rows []row
+	for _, s := range set.Series {
+		if seen[s.Name] {
+			continue
+		}
+		seen[s.Name] = true
+		m, ok := catalog.Lookup(s.Name)
+		if !ok || m.Database == "dbharness" {
+			continue
+		}
+		if m.Type == catalog.Counter {
+			if v, err := sampler.Increase(set, s.Name); err == nil {
+				rows = append(rows, row{s.Name, "increase", v})
+			}
+		} else if v, err := sampler.Last(set, s.Name); err == nil {
+			rows = append(rows, row{s.Name, "last", v})
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].name < rows[j].name })
+	p.f("<details><summary>Database metrics during the scenario (%d)</summary>\n\n| metric | | value |\n|---|---|---:|\n", len(rows))
+	for _, r := range rows {
+		p.f("| %s | %s | %.6g |\n", r.name, r.kind, r.value)
+	}
+	p.f("\n</details>\n\n")
+}
+
+type mdWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (p *mdWriter) f(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+func status(s *result.Scenario) string {
+	if s.Status == "" {
+		return "unknown"
+	}
+	return s.Status
+}
+
+func engineLine(s *result.Scenario) string {
+	if s.Engine == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%s %s (%s)", s.Engine.Flavor, s.Engine.Version, s.Engine.Provider)
+}
+
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.3fms", float64(d)/float64(time.Millisecond))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// cell keeps a value from breaking a Markdown table.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.ReplaceAll(s, "\n", " ")
+}

@@ -1,0 +1,195 @@
+// Package runner runs feature files through godog with the dbharness vocabulary and writes
+// the run's result and report. The CLI (`dbharness run`) and the go test suite both call Run,
+// so what CI tests is what users run.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/reports"
+	"github.com/dbharness/dbharness/result"
+	"github.com/dbharness/dbharness/steps"
+)
+
+// DefaultTags leaves out scenarios that exist to show a failing check; select them with
+// --tags @expected-failure.
+const DefaultTags = "~@expected-failure"
+
+// Options configure one run.
+type Options struct {
+	Paths       []string         // feature files or folders
+	Tags        string           // godog tag expression; "" means DefaultTags
+	Format      string           // godog formatter: pretty, progress, cucumber, junit, ...
+	Provider    engines.Provider // how databases are started
+	Out         string           // where result.json and report.md go; "" writes nothing
+	Concurrency int              // scenarios run at once
+	WorkDir     string           // parent of native servers' data directories
+	NoColors    bool
+	Stdout      io.Writer // godog's formatter output
+	Stderr      io.Writer // progress line, summaries, report paths
+	Progress    bool      // show the live progress line (a terminal)
+	Logger      *slog.Logger
+	TestingT    *testing.T // run scenarios as subtests (go test)
+}
+
+// Outcome is how a run ended.
+type Outcome struct {
+	// Status is godog's: 0 passed, 1 failed, 2 bad options or feature files.
+	Status int
+	Report *result.Report
+	// Files are the report files written.
+	Files []string
+}
+
+// ExternalDSN returns the DSN given for an engine in DBHARNESS_<ENGINE>_DSN, e.g.
+// DBHARNESS_POSTGRESQL_DSN.
+func ExternalDSN(engine string) string {
+	return os.Getenv("DBHARNESS_" + strings.ToUpper(engine) + "_DSN")
+}
+
+// Run parses the features (a malformed file is an error naming file and line), runs them
+// and writes the report. ctx cancellation (Ctrl-C) ends running steps; every scenario still
+// stops its databases, and what was measured is still written.
+func Run(ctx context.Context, opts Options) (*Outcome, error) {
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = io.Discard
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Tags == "" {
+		opts.Tags = DefaultTags
+	}
+	if opts.Format == "" {
+		opts.Format = "pretty"
+	}
+	if opts.Concurrency < 1 {
+		opts.Concurrency = 1
+	}
+	if len(opts.Paths) == 0 {
+		opts.Paths = []string{"features"}
+	}
+	for _, p := range opts.Paths {
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("feature path %s: %w", p, err)
+		}
+	}
+
+	report := &result.Report{SchemaVersion: result.SchemaVersion, StartedAt: time.Now(), Environment: result.DetectEnvironment()}
+	var mu sync.Mutex
+	var progress io.Writer
+	if opts.Progress {
+		progress = opts.Stderr
+	}
+	stepOpts := steps.Options{
+		Provider: opts.Provider,
+		DSN:      ExternalDSN,
+		WorkDir:  opts.WorkDir,
+		Progress: progress,
+		Logger:   opts.Logger,
+		Record: func(s *result.Scenario) {
+			mu.Lock()
+			defer mu.Unlock()
+			report.Scenarios = append(report.Scenarios, s)
+		},
+	}
+	undefined := &undefinedSteps{}
+	suite := godog.TestSuite{
+		Name: "dbharness",
+		ScenarioInitializer: func(sc *godog.ScenarioContext) {
+			steps.InitializeScenario(sc, stepOpts)
+			sc.StepContext().After(undefined.hook)
+		},
+		Options: &godog.Options{
+			Paths:          opts.Paths,
+			Tags:           opts.Tags,
+			Format:         opts.Format,
+			Concurrency:    opts.Concurrency,
+			Strict:         true,
+			NoColors:       opts.NoColors,
+			Output:         opts.Stdout,
+			DefaultContext: ctx,
+			TestingT:       opts.TestingT,
+		},
+	}
+	if _, err := suite.RetrieveFeatures(); err != nil {
+		return &Outcome{Status: 2}, fmt.Errorf("read features: %w", err)
+	}
+	status := suite.Run()
+	report.EndedAt = time.Now()
+	sort.Slice(report.Scenarios, func(i, j int) bool { return report.Scenarios[i].StartedAt.Before(report.Scenarios[j].StartedAt) })
+
+	out := &Outcome{Status: status, Report: report}
+	undefined.explain(opts.Stderr)
+	for _, s := range report.Scenarios {
+		for _, l := range s.Loads {
+			fmt.Fprintf(opts.Stderr, "\n%s: %s\n%s", s.URI, s.Name, l.Text())
+		}
+	}
+	if opts.Out != "" && len(report.Scenarios) > 0 {
+		files, err := reports.WriteAll(opts.Out, report)
+		out.Files = files
+		if err != nil {
+			return out, err
+		}
+		fmt.Fprintf(opts.Stderr, "\nreports: %s\n", strings.Join(files, ", "))
+	}
+	if ctx.Err() != nil {
+		return out, fmt.Errorf("run interrupted (%w): databases stopped, partial results written", context.Cause(ctx))
+	}
+	return out, nil
+}
+
+// undefinedSteps gathers the steps no sentence matched, to answer them with the vocabulary.
+type undefinedSteps struct {
+	mu    sync.Mutex
+	texts []string
+}
+
+func (u *undefinedSteps) hook(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
+	if status == godog.StepUndefined {
+		u.mu.Lock()
+		u.texts = append(u.texts, st.Text)
+		u.mu.Unlock()
+	}
+	return ctx, nil
+}
+
+func (u *undefinedSteps) explain(w io.Writer) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	seen := map[string]bool{}
+	for _, t := range u.texts {
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		fmt.Fprintf(w, "\nundefined step: %q\n  closest sentences dbharness knows:\n", t)
+		for _, s := range steps.Suggest(t, 3) {
+			fmt.Fprintf(w, "    %s\n", s)
+		}
+	}
+	if len(seen) > 0 {
+		fmt.Fprintln(w, "  `dbharness steps` lists the whole vocabulary.")
+	}
+}
+
+// ErrFailed is returned by callers that turn a failed status into an error.
+var ErrFailed = errors.New("scenarios failed")
+

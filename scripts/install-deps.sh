@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what dbharness needs on this machine and is missing: the PostgreSQL 15 server with
+# contrib (pg_stat_statements, pgbench). Debian/Ubuntu only; elsewhere it says what to install.
+# Installing starts nothing: dbharness runs each server itself, as a child process.
+set -euo pipefail
+
+need=()
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
+[ -f /usr/lib/postgresql/15/lib/pg_stat_statements.so ] || need+=(postgresql-contrib)
+command -v psql >/dev/null || need+=(postgresql-client)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "install-deps: PostgreSQL 15 and contrib are installed"
+  exit 0
+fi
+if ! command -v apt-get >/dev/null; then
+  echo "install-deps: missing ${need[*]} and no apt-get here: install PostgreSQL 15 with contrib by hand" >&2
+  exit 1
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${need[*]}"
+# Note: policy-rc.d may refuse to start services in containers; that is fine, we start none.
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "install-deps: done"

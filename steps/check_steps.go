@@ -1,0 +1,139 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dbharness/dbharness/collectors"
+	"github.com/dbharness/dbharness/collectors/catalog"
+	"github.com/dbharness/dbharness/collectors/sampler"
+)
+
+func checkSentences(w *World) []Sentence {
+	return []Sentence{
+		{Area: "checks", Keyword: "Then",
+			Pattern: `^the p(\d+(?:\.\d+)?) latency of "([^"]+)" is below (\S+)$`,
+			Example: `the p95 latency of "transfer" is below 20ms`,
+			Help:    `Checks a latency percentile of one operation of the last workload run ("*" for all operations together).`,
+			fn:      w.checkLatency},
+		{Area: "checks", Keyword: "Then",
+			Pattern: `^the error rate is below (\S+)$`,
+			Example: "the error rate is below 0.1%",
+			Help:    "Checks failed operations / all operations of the last workload run.",
+			fn:      w.checkErrorRate},
+		{Area: "checks", Keyword: "Then",
+			Pattern: `^the metric "([^"]+)" increases by at least (\d+(?:\.\d+)?)$`,
+			Example: `the metric "postgresql_xact_commit_total" increases by at least 1000`,
+			Help:    "Checks how much a database counter grew during the last workload run (summed over its label sets).",
+			fn:      w.checkIncrease},
+		{Area: "checks", Keyword: "Then",
+			Pattern: `^the metric "([^"]+)" is reported$`,
+			Example: `the metric "postgresql_backends" is reported`,
+			Help:    "Checks that the collectors produced the metric; fails with the reason when this database or flavor cannot.",
+			fn:      w.checkReported},
+	}
+}
+
+func (w *World) checkLatency(ctx context.Context, pct, op, limit string) error {
+	if w.lastLoad == nil {
+		return fmt.Errorf("no workload has run yet in this scenario: add a sentence like `When the \"tpcb\" workload runs for 10s with 4 workers`")
+	}
+	p, err := strconv.ParseFloat(pct, 64)
+	if err != nil || p <= 0 || p > 100 {
+		return fmt.Errorf("p%s is not a percentile: use p50, p95, p99 or p99.9", pct)
+	}
+	max, err := parseDuration(limit)
+	if err != nil {
+		return err
+	}
+	got, err := w.lastLoad.Percentile(op, p)
+	if err != nil {
+		return err
+	}
+	if got >= max {
+		return fmt.Errorf("p%s latency of %q is %s, not below %s", pct, op, got.Round(time.Microsecond), max)
+	}
+	return nil
+}
+
+func (w *World) checkErrorRate(ctx context.Context, limit string) error {
+	if w.lastLoad == nil {
+		return fmt.Errorf("no workload has run yet in this scenario")
+	}
+	max, err := parsePercent(limit)
+	if err != nil {
+		return err
+	}
+	if got := w.lastLoad.ErrorRate(); got >= max && !(max == 0 && got == 0) {
+		return fmt.Errorf("error rate is %.4f%%, not below %s", got*100, limit)
+	}
+	return nil
+}
+
+// knownMetric finds a metric in the catalog for the scenario's database, or says which
+// names come closest.
+func (w *World) knownMetric(name string) (catalog.Metric, error) {
+	m, ok := catalog.Lookup(name)
+	if !ok {
+		return m, fmt.Errorf("unknown metric %q; closest: %s (`dbharness metrics` lists them all)", name, strings.Join(catalog.Closest(name, 5), ", "))
+	}
+	if w.db != nil {
+		if m.Database != w.db.engine && m.Database != "dbharness" {
+			return m, fmt.Errorf("metric %q belongs to %s, but this scenario runs %s", name, m.Database, w.db.engine)
+		}
+		if err := m.Supports(w.db.inst.Info().Flavor); err != nil {
+			return m, err
+		}
+	}
+	return m, nil
+}
+
+func (w *World) checkIncrease(ctx context.Context, name string, min float64) error {
+	m, err := w.knownMetric(name)
+	if err != nil {
+		return err
+	}
+	if m.Type != catalog.Counter {
+		return fmt.Errorf("metric %q is a %s: only counters increase; use `the metric %q is reported`", name, m.Type, name)
+	}
+	if w.lastLoad == nil {
+		return fmt.Errorf("no workload has run yet in this scenario: the increase is measured over the last workload run")
+	}
+	got, err := sampler.Increase(sampler.Window(w.db.sampler.Snapshot(), w.loadStart, w.loadEnd), name)
+	if err != nil {
+		return w.notReported(name)
+	}
+	if got < min {
+		return fmt.Errorf("metric %q increased by %g during the workload, less than %g", name, got, min)
+	}
+	return nil
+}
+
+func (w *World) checkReported(ctx context.Context, name string) error {
+	if _, err := w.knownMetric(name); err != nil {
+		return err
+	}
+	db, err := w.needDB()
+	if err != nil {
+		return err
+	}
+	db.sampler.Sample()
+	if sampler.Reported(db.sampler.Snapshot(), name) {
+		return nil
+	}
+	return w.notReported(name)
+}
+
+// notReported explains a metric the collectors did not produce, with the scraper errors.
+func (w *World) notReported(name string) error {
+	msg := fmt.Sprintf("metric %q was not reported by the %s collectors", name, w.db.engine)
+	if r, ok := w.db.collector.(collectors.ErrorReporter); ok {
+		for scraper, err := range r.ScrapeErrors() {
+			msg += fmt.Sprintf("\n  scraper %s failed: %v", scraper, err)
+		}
+	}
+	return fmt.Errorf("%s", msg)
+}

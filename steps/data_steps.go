@@ -1,0 +1,51 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/dbharness/dbharness/result"
+	"github.com/dbharness/dbharness/workloads"
+)
+
+func dataSentences(w *World) []Sentence {
+	return []Sentence{
+		{Area: "data", Keyword: "Given",
+			Pattern: `^the "([^"]+)" dataset at scale (\d+)$`,
+			Example: `the "pgbench" dataset at scale 10`,
+			Help:    "Loads a named dataset (dropping an earlier copy) at the given scale; `dbharness workloads` lists them.",
+			fn:      w.loadDataset},
+	}
+}
+
+func (w *World) loadDataset(ctx context.Context, name string, scale int) error {
+	db, err := w.needDB()
+	if err != nil {
+		return err
+	}
+	ds, err := workloads.LookupDataset(db.engine, name)
+	if err != nil {
+		return err
+	}
+	if scale < 1 {
+		return fmt.Errorf("dataset %q: scale must be at least 1, got %d", name, scale)
+	}
+	started := time.Now()
+	progress := newProgressLine(w.opts.Progress)
+	runCtx, stop := w.runContext(ctx)
+	defer stop()
+	err = ds.Load(runCtx, w.target(), scale, func(done, total int64) {
+		progress.printf("loading %s scale %d: %d/%d rows", name, scale, done, total)
+	})
+	progress.clear()
+	if err != nil {
+		return w.explain(fmt.Errorf("load dataset %q at scale %d: %w", name, scale, err))
+	}
+	w.rec.Datasets = append(w.rec.Datasets, result.Dataset{Name: name, Scale: scale, Duration: time.Since(started)})
+	return nil
+}
+
+func (w *World) target() workloads.Target {
+	return workloads.Target{Engine: w.db.engine, DSN: w.db.inst.DSN()}
+}

@@ -1,0 +1,90 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dbharness/dbharness/collectors"
+	"github.com/dbharness/dbharness/engines"
+)
+
+// Note: people write "Postgres" and "PostgreSQL"; the registry knows one name.
+var engineAliases = map[string]string{"postgres": "postgresql", "pg": "postgresql"}
+
+func databaseSentences(w *World) []Sentence {
+	return []Sentence{
+		{Area: "database", Keyword: "Given",
+			Pattern: `^an? ([A-Za-z]+)(?: (\d+(?:\.\d+)?))? database$`,
+			Example: "a PostgreSQL 15 database",
+			Help:    "Starts a private database of that engine and version (provider from --provider: a local process here, a container where Docker runs) and starts its collectors. The version is optional.",
+			fn:      w.startDatabase},
+		{Area: "database", Keyword: "Given",
+			Pattern: `^the collectors scrape every (\S+)$`,
+			Example: "the collectors scrape every 500ms",
+			Help:    "Sets how often the database's metrics are sampled (default 1s).",
+			fn:      w.setScrapeInterval},
+	}
+}
+
+func (w *World) startDatabase(ctx context.Context, name, version string) error {
+	if w.db != nil {
+		return fmt.Errorf("this scenario already has a %s database: one database per scenario for now", w.db.engine)
+	}
+	key := strings.ToLower(name)
+	if alias, ok := engineAliases[key]; ok {
+		key = alias
+	}
+	eng, err := engines.Lookup(key)
+	if err != nil {
+		return err
+	}
+	spec := engines.Spec{
+		Version:  version,
+		Provider: w.opts.Provider,
+		WorkDir:  w.opts.WorkDir,
+		Logger:   w.opts.Logger,
+	}
+	if w.opts.DSN != nil {
+		spec.DSN = w.opts.DSN(eng.Name())
+	}
+	started := time.Now()
+	inst, err := eng.Start(ctx, spec)
+	if inst != nil {
+		w.db = &database{engine: eng.Name(), inst: inst, registry: prometheus.NewRegistry()}
+		info := inst.Info()
+		w.rec.Engine = &info
+	}
+	if err != nil {
+		return fmt.Errorf("start %s: %s", eng.Name(), engines.RedactDSN(err.Error()))
+	}
+	w.opts.Logger.Info("database started", "engine", eng.Name(), "address", inst.Info().Address, "took", time.Since(started).Round(time.Millisecond))
+	coll, err := collectors.Open(ctx, eng.Name(), inst.DSN(), collectors.WithLogger(w.opts.Logger))
+	if err != nil {
+		return fmt.Errorf("open %s collectors at %s: %s", eng.Name(), inst.Info().Address, engines.RedactDSN(err.Error()))
+	}
+	w.db.collector = coll
+	if err := w.db.registry.Register(coll); err != nil {
+		return fmt.Errorf("register %s collectors: %w", eng.Name(), err)
+	}
+	w.ensureSampler(ctx)
+	return nil
+}
+
+func (w *World) setScrapeInterval(ctx context.Context, every string) error {
+	d, err := parseDuration(every)
+	if err != nil {
+		return err
+	}
+	if d < 100*time.Millisecond {
+		return fmt.Errorf("scrape interval %s is too short: use 100ms or more", d)
+	}
+	if w.db != nil && w.db.sampler != nil {
+		return fmt.Errorf("set the scrape interval before the database step: sampling has already started every %s", w.interval)
+	}
+	w.interval = d
+	return nil
+}

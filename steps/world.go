@@ -1,0 +1,123 @@
+// Package steps holds the Gherkin vocabulary of dbharness: each sentence a scenario may use,
+// as a short adapter that parses the sentence and calls engines/, collectors/, workloads/.
+//
+// Every scenario gets its own World (created in InitializeScenario), so scenarios running in
+// parallel share nothing.
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/dbharness/dbharness/collectors"
+	"github.com/dbharness/dbharness/collectors/sampler"
+	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/result"
+	"github.com/dbharness/dbharness/workloads/load"
+)
+
+// Options are what the runner (CLI or go test) tells every scenario.
+type Options struct {
+	// Provider is how engines start databases: auto, docker, native, external.
+	Provider engines.Provider
+	// DSN returns the external DSN for an engine, "" if none (provider external).
+	DSN func(engine string) string
+	// WorkDir is where native servers keep their private data directories.
+	WorkDir string
+	// ScrapeInterval is how often collectors are sampled; zero means one second.
+	ScrapeInterval time.Duration
+	// Progress receives the live progress line while load runs; nil for none.
+	Progress io.Writer
+	// Logger receives engine and harness logs.
+	Logger *slog.Logger
+	// Record receives each scenario's record when the scenario ends. It may be called from
+	// several goroutines at once.
+	Record func(*result.Scenario)
+}
+
+// World is the state of one scenario: the database it started, the collectors watching it,
+// the last load's summary, and the record that goes into the result.
+type World struct {
+	opts Options
+	rec  *result.Scenario
+
+	db       *database
+	interval time.Duration
+	// lastLoad is the most recent workload run; checks read it.
+	lastLoad *load.Summary
+	// loadStart and loadEnd are the times of the samples taken just before and just after
+	// the last load: the window of metric checks.
+	loadStart, loadEnd time.Time
+}
+
+// database is a started engine and what watches it.
+type database struct {
+	engine    string
+	inst      engines.Instance
+	collector collectors.Collector
+	registry  *prometheus.Registry
+	sampler   *sampler.Sampler
+}
+
+func newWorld(opts Options) *World {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	interval := opts.ScrapeInterval
+	if interval <= 0 {
+		interval = time.Second
+	}
+	return &World{opts: opts, interval: interval, rec: &result.Scenario{}}
+}
+
+// needDB returns the scenario's database or the error a scenario writer needs to see.
+func (w *World) needDB() (*database, error) {
+	if w.db == nil {
+		return nil, errors.New("no database yet: start the scenario with a sentence like `Given a PostgreSQL 15 database`")
+	}
+	return w.db, nil
+}
+
+// ensureSampler starts sampling the collectors if it is not running yet.
+func (w *World) ensureSampler(ctx context.Context) {
+	if w.db == nil || w.db.sampler != nil {
+		return
+	}
+	w.db.sampler = sampler.New(w.db.registry, w.interval)
+	w.db.sampler.Start(context.WithoutCancel(ctx))
+}
+
+// close stops everything the scenario started and hands its record over. It runs even when
+// the scenario failed or was interrupted, with a context of its own so a cancelled run still
+// cleans up.
+func (w *World) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var errs []error
+	if db := w.db; db != nil {
+		if db.sampler != nil {
+			set := db.sampler.Stop()
+			w.rec.Metrics = &set
+		}
+		if db.collector != nil {
+			if err := db.collector.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close %s collector: %w", db.engine, err))
+			}
+		}
+		if err := db.inst.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop %s at %s: %w", db.engine, db.inst.Info().Address, err))
+		}
+		w.db = nil
+	}
+	err := errors.Join(errs...)
+	if err != nil {
+		w.rec.Errors = append(w.rec.Errors, engines.RedactDSN(err.Error()))
+	}
+	return err
+}

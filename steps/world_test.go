@@ -1,0 +1,89 @@
+package steps
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/dbharness/dbharness/databases"
+	"github.com/dbharness/dbharness/engines"
+)
+
+func TestEveryExampleMatchesItsPattern(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range Vocabulary() {
+		if err := s.ExampleMatches(); err != nil {
+			t.Error(err)
+		}
+		if seen[s.Pattern] {
+			t.Errorf("pattern %q defined twice", s.Pattern)
+		}
+		seen[s.Pattern] = true
+		if s.Help == "" || s.Keyword == "" {
+			t.Errorf("sentence %q lacks help or keyword", s.Example)
+		}
+	}
+}
+
+// A database that dies mid-run ends the load within seconds with an error that says the
+// database exited and shows its log, and the partial summary is kept.
+func TestDatabaseKilledMidRunEndsTheStepWithItsLog(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(Options{Provider: engines.ProviderNative})
+	defer w.close()
+	if err := w.startDatabase(ctx, "PostgreSQL", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.loadDataset(ctx, "pgbench", 1); err != nil {
+		t.Fatal(err)
+	}
+	killer, ok := w.db.inst.(engines.Killer)
+	if !ok {
+		t.Fatal("native instance cannot be killed")
+	}
+	time.AfterFunc(1500*time.Millisecond, func() { killer.Kill() })
+	start := time.Now()
+	err := w.runFlatOut(ctx, "point-select", "60s", 2)
+	took := time.Since(start)
+	if took > 12*time.Second {
+		t.Errorf("the step took %s after the kill at 1.5s; want it to end within 10s", took)
+	}
+	if err == nil {
+		t.Fatal("the step passed although the database was killed")
+	}
+	for _, want := range []string{"exited during the step", "exited unexpectedly", "last lines"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if w.lastLoad == nil || w.lastLoad.Iterations == 0 || !w.rec.Partial {
+		t.Errorf("want a partial summary with the operations measured before the kill; got %+v partial=%v", w.lastLoad, w.rec.Partial)
+	}
+}
+
+func TestChecksNeedALoadFirst(t *testing.T) {
+	w := newWorld(Options{})
+	if err := w.checkLatency(context.Background(), "95", "x", "1ms"); err == nil || !strings.Contains(err.Error(), "no workload has run") {
+		t.Errorf("checkLatency without load = %v", err)
+	}
+	if err := w.loadDataset(context.Background(), "pgbench", 1); err == nil || !strings.Contains(err.Error(), "a PostgreSQL 15 database") {
+		t.Errorf("dataset without database = %v, want the sentence to add", err)
+	}
+}
+
+func TestParsers(t *testing.T) {
+	for in, want := range map[string]float64{"0.1%": 0.001, "1%": 0.01, "0.05": 0.05} {
+		if got, err := parsePercent(in); err != nil || got != want {
+			t.Errorf("parsePercent(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"abc", "150%", "2", "-1%"} {
+		if _, err := parsePercent(bad); err == nil {
+			t.Errorf("parsePercent(%q) accepted", bad)
+		}
+	}
+	if _, err := parseDuration("20 seconds"); err == nil || !strings.Contains(err.Error(), "500ms, 20s") {
+		t.Errorf("parseDuration(20 seconds) = %v", err)
+	}
+}

@@ -1,0 +1,16 @@
+// Package postgres registers PostgreSQL's datasets and workloads: the pgbench dataset and the
+// tpcb (pgbench's TPC-B-like transaction) and point-select (pgbench -S) workloads. Each worker
+// owns one pgx connection, as each pgbench client does, and uses pgx's statement cache, so
+// every statement after the first is a prepared-statement round trip.
+package postgres
+
+import "github.com/dbharness/dbharness/workloads"
+
+// Database is the engine name these workloads run against.
+const Database = "postgresql"
+
+func init() {
+	workloads.RegisterDataset(PgbenchDataset{})
+	workloads.Register(TPCB{})
+	workloads.Register(PointSelect{})
+}
