@@ -13,8 +13,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-
-	_ "github.com/dbharness/dbharness/databases" // every supported database
 )
 
 // Exit codes.

@@ -79,6 +79,8 @@ func collectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-type slogAdapter struct{ l interface{ Error(string, ...any) } }
+type slogAdapter struct {
+	l interface{ Error(string, ...any) }
+}
 
 func (a slogAdapter) Println(v ...any) { a.l.Error(fmt.Sprint(v...)) }

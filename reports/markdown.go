@@ -72,9 +72,9 @@ func scenarioSection(p *mdWriter, s *result.Scenario) {
 	if len(s.Checks) > 0 {
 		p.f("| step | result |\n|---|---|\n")
 		for _, c := range s.Checks {
-			mark := "ok"
-			if !c.Passed {
-				mark = "**FAILED**"
+			mark := c.Status
+			if c.Status == "failed" {
+				mark = "**failed**"
 			}
 			msg := mark
 			if c.Message != "" {

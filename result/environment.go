@@ -19,17 +19,17 @@ var (
 // Environment fingerprints the machine and harness a run used, so results from different
 // machines or builds are never compared as if they were alike.
 type Environment struct {
-	Host       string `json:"host"`
-	OS         string `json:"os"`
-	Arch       string `json:"arch"`
-	Kernel     string `json:"kernel,omitempty"`
-	CPUModel   string `json:"cpu_model,omitempty"`
-	CPUs       int    `json:"cpus"`
-	MemoryMiB  int64  `json:"memory_mib,omitempty"`
-	GoVersion  string `json:"go_version"`
-	Harness    string `json:"harness_version"`
-	Commit     string `json:"harness_commit,omitempty"`
-	CI         bool   `json:"ci"`
+	Host      string `json:"host"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+	Kernel    string `json:"kernel,omitempty"`
+	CPUModel  string `json:"cpu_model,omitempty"`
+	CPUs      int    `json:"cpus"`
+	MemoryMiB int64  `json:"memory_mib,omitempty"`
+	GoVersion string `json:"go_version"`
+	Harness   string `json:"harness_version"`
+	Commit    string `json:"harness_commit,omitempty"`
+	CI        bool   `json:"ci"`
 }
 
 // DetectEnvironment reads the fingerprint of this machine and build.

@@ -59,6 +59,7 @@ type Dataset struct {
 // Check is one expectation of the scenario and how it came out.
 type Check struct {
 	Step    string `json:"step"`
+	Status  string `json:"status"` // passed, failed, skipped, undefined, pending, ambiguous
 	Passed  bool   `json:"passed"`
 	Message string `json:"message,omitempty"`
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	_ "github.com/dbharness/dbharness/databases" // every supported database
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/reports"
 	"github.com/dbharness/dbharness/result"
@@ -129,7 +131,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		},
 	}
 	if _, err := suite.RetrieveFeatures(); err != nil {
-		return &Outcome{Status: 2}, fmt.Errorf("read features: %w", err)
+		return &Outcome{Status: 2}, fmt.Errorf("read features: %s", parseErrorPosition(err))
 	}
 	status := suite.Run()
 	report.EndedAt = time.Now()
@@ -154,6 +156,18 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		return out, fmt.Errorf("run interrupted (%w): databases stopped, partial results written", context.Cause(ctx))
 	}
 	return out, nil
+}
+
+// godog reports "path - Parser errors:\n(5:3): expected ..."; editors and people want
+// "path:5:3: expected ...".
+var gherkinError = regexp.MustCompile(`(?s)^(.*?) - Parser errors:\s*\((\d+):(\d+)\): (.*)$`)
+
+func parseErrorPosition(err error) string {
+	m := gherkinError.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("%s:%s:%s: %s", m[1], m[2], m[3], strings.TrimSpace(m[4]))
 }
 
 // undefinedSteps gathers the steps no sentence matched, to answer them with the vocabulary.
@@ -192,4 +206,3 @@ func (u *undefinedSteps) explain(w io.Writer) {
 
 // ErrFailed is returned by callers that turn a failed status into an error.
 var ErrFailed = errors.New("scenarios failed")
-

@@ -44,7 +44,7 @@ func TestUnknownNamesListTheChoices(t *testing.T) {
 	msgs := map[string]string{}
 	for _, s := range out.Report.Scenarios {
 		for _, c := range s.Checks {
-			if !c.Passed {
+			if c.Status == "failed" {
 				msgs[s.Name] = c.Message
 			}
 		}

@@ -71,18 +71,8 @@ func (w *World) runWorkload(ctx context.Context, name, duration string, opts loa
 // runContext is ctx, cancelled as soon as the database exits, so load against a dead server
 // ends at once instead of timing out operation by operation.
 func (w *World) runContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	go func() {
-		select {
-		case <-w.db.inst.Done():
-			cancel(errDatabaseExited)
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, func() { cancel(nil) }
+	return load.StopWhen(ctx, w.db.inst.Done(), w.db.inst.Err)
 }
-
-var errDatabaseExited = errors.New("the database exited")
 
 // explain adds what the database said when it died, if it did: the error from the driver
 // ("connection refused") is rarely the story.
