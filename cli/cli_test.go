@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dbharness/dbharness/cli"
+	"github.com/dbharness/dbharness/engines/postgres/pgtest"
 	"github.com/dbharness/dbharness/result"
 )
 
@@ -165,4 +166,27 @@ func serversUnder(dir string) []int {
 		pids = append(pids, pid)
 	}
 	return pids
+}
+
+func TestCollectOnceServesTheCatalogMetrics(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	var out, errOut bytes.Buffer
+	if err := cli.Run(context.Background(), []string{"collect", "--once", "--dsn", dsn}, &out, &errOut); err != nil {
+		t.Fatalf("collect: %v\n%s", err, errOut.String())
+	}
+	for _, want := range []string{"# TYPE postgresql_xact_commit_total counter", "postgresql_backends{", `dbharness_scrape_success{collector="postgresql",scraper="pg_stat_statements"} 1`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("collect output lacks %q", want)
+		}
+	}
+}
+
+func TestCollectWithoutDSNSaysHowToGiveOne(t *testing.T) {
+	t.Setenv("DBHARNESS_POSTGRESQL_DSN", "")
+	var out bytes.Buffer
+	err := cli.Run(context.Background(), []string{"collect", "--once"}, &out, &out)
+	var ex cli.ExitError
+	if !errors.As(err, &ex) || ex.Code != cli.ExitUsage || !strings.Contains(err.Error(), "DBHARNESS_POSTGRESQL_DSN") {
+		t.Errorf("collect without DSN = %v", err)
+	}
 }
