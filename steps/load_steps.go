@@ -56,7 +56,6 @@ func (w *World) runWorkload(ctx context.Context, name, duration string, opts loa
 	summary, runErr := load.Run(runCtx, wl, w.target(), opts)
 	stop()
 	progress.clear()
-	w.loadEnd = db.sampler.Sample()
 	if summary != nil {
 		w.lastLoad = summary
 		w.rec.Loads = append(w.rec.Loads, summary)

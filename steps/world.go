@@ -51,9 +51,9 @@ type World struct {
 	interval time.Duration
 	// lastLoad is the most recent workload run; checks read it.
 	lastLoad *load.Summary
-	// loadStart and loadEnd are the times of the samples taken just before and just after
-	// the last load: the window of metric checks.
-	loadStart, loadEnd time.Time
+	// loadStart is the time of the sample taken just before the last load: metric checks
+	// measure from there.
+	loadStart time.Time
 }
 
 // database is a started engine and what watches it.
