@@ -53,8 +53,12 @@ func (w *World) runWorkload(ctx context.Context, name, duration string, opts loa
 	}
 	w.loadStart = db.sampler.Sample()
 	runCtx, stop := w.runContext(ctx)
-	summary, runErr := load.Run(runCtx, wl, w.target(), opts)
-	stop()
+	defer stop()
+	run, err := workloads.ForRun(runCtx, wl, w.target())
+	if err != nil {
+		return w.explain(fmt.Errorf("workload %q: %w", name, err))
+	}
+	summary, runErr := load.Run(runCtx, run, w.target(), opts)
 	progress.clear()
 	if summary != nil {
 		w.lastLoad = summary

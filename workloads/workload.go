@@ -98,3 +98,20 @@ type Dataset interface {
 type ErrorClassifier interface {
 	ClassifyError(err error) (class string, ok bool)
 }
+
+// A Preparer is an optional Workload capability: Prepare returns the workload one run uses,
+// holding what its workers share (YCSB's insert counter, for one), so the registered
+// Workload keeps no run state and scenarios running at once share nothing. It is also where
+// a workload says, before any load starts, that the database lacks an operation it needs.
+type Preparer interface {
+	Prepare(ctx context.Context, t Target) (Workload, error)
+}
+
+// ForRun returns the workload a run should use: w.Prepare's result when w is a Preparer,
+// else w itself.
+func ForRun(ctx context.Context, w Workload, t Target) (Workload, error) {
+	if p, ok := w.(Preparer); ok {
+		return p.Prepare(ctx, t)
+	}
+	return w, nil
+}

@@ -1,10 +1,14 @@
 // Package postgres registers PostgreSQL's datasets and workloads: the pgbench dataset and the
-// tpcb (pgbench's TPC-B-like transaction) and point-select (pgbench -S) workloads. Each worker
+// tpcb (pgbench's TPC-B-like transaction) and point-select (pgbench -S) workloads, and the
+// YCSB core operations (the ycsb dataset and workloads ycsb-a to ycsb-f). Each worker
 // owns one pgx connection, as each pgbench client does, and uses pgx's statement cache, so
 // every statement after the first is a prepared-statement round trip.
 package postgres
 
-import "github.com/dbharness/dbharness/workloads"
+import (
+	"github.com/dbharness/dbharness/workloads"
+	"github.com/dbharness/dbharness/workloads/ycsb"
+)
 
 // Database is the engine name these workloads run against.
 const Database = "postgresql"
@@ -13,4 +17,5 @@ func init() {
 	workloads.RegisterDataset(PgbenchDataset{})
 	workloads.Register(TPCB{})
 	workloads.Register(PointSelect{})
+	ycsb.RegisterDB(Database, YCSB{})
 }

@@ -1,0 +1,84 @@
+package ycsb
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"path"
+	"sort"
+
+	"github.com/dbharness/dbharness/workloads"
+)
+
+// DatasetName is the dataset every YCSB workload runs on: the usertable.
+const DatasetName = "ycsb"
+
+// RecordsPerScale is how many records scale 1 of the ycsb dataset loads.
+const RecordsPerScale = 1000
+
+//go:embed core/*.yaml
+var coreFiles embed.FS
+
+// Core returns YCSB's core workloads A to F, parsed from the files in core/.
+func Core() ([]Spec, error) {
+	entries, err := coreFiles.ReadDir("core")
+	if err != nil {
+		return nil, err
+	}
+	var specs []Spec
+	for _, e := range entries {
+		name := path.Join("core", e.Name())
+		b, err := coreFiles.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		s, err := Parse("workloads/ycsb/"+name, b)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, s)
+	}
+	sort.Slice(specs, func(i, j int) bool { return specs[i].Name < specs[j].Name })
+	return specs, nil
+}
+
+// RegisterDB registers a database's YCSB binding: the ycsb dataset and the core workloads
+// (ycsb-a to ycsb-f) for that database. Call it from the database's workloads package init().
+// It panics if the embedded core files are invalid (a build defect caught by the tests).
+func RegisterDB(database string, db DB) {
+	specs, err := Core()
+	if err != nil {
+		panic("ycsb: core workloads: " + err.Error())
+	}
+	workloads.RegisterDataset(dataset{database: database, db: db, spec: specs[0]})
+	for _, s := range specs {
+		workloads.Register(newWorkload(database, db, s))
+	}
+}
+
+// NewWorkload binds a spec read from a user's file to a database registered with RegisterDB
+// (the CLI runs such files), checking that the database supports its operations.
+func NewWorkload(database string, db DB, s Spec) workloads.Workload {
+	return newWorkload(database, db, s)
+}
+
+// dataset is the load phase: the usertable with scale × RecordsPerScale records.
+type dataset struct {
+	database string
+	db       DB
+	spec     Spec // the table layout: name, field count and length
+}
+
+func (d dataset) Name() string     { return DatasetName }
+func (d dataset) Database() string { return d.database }
+func (d dataset) Description() string {
+	return fmt.Sprintf("YCSB's usertable: scale N = N×%d records of %d fields of %d bytes (the load phase)",
+		RecordsPerScale, d.spec.FieldCount, d.spec.FieldLength)
+}
+
+func (d dataset) Load(ctx context.Context, t workloads.Target, scale int, progress func(done, total int64)) error {
+	if scale < 1 {
+		return fmt.Errorf("ycsb dataset: scale must be at least 1, got %d", scale)
+	}
+	return d.db.Load(ctx, t, d.spec, int64(scale)*RecordsPerScale, progress)
+}
