@@ -37,9 +37,13 @@ func TestFeatures(t *testing.T) {
 	}
 }
 
-// The failing path is tested too: a scenario tagged @expected-failure must fail, and say why
-// in words a scenario writer understands.
-func TestExpectedFailureFailsWithItsReason(t *testing.T) {
+// The failing path is tested too: each scenario tagged @expected-failure must fail, and say
+// why in words a scenario writer understands.
+func TestExpectedFailuresFailWithTheirReasons(t *testing.T) {
+	want := map[string][]string{
+		"An impossible latency limit fails and says by how much": {`p50 latency of "select" is`, "not below 1µs"},
+		"A threshold that fails stops the load early":            {"p(50)<1µs", "abortOnFail", "aborted after"},
+	}
 	var out bytes.Buffer
 	outcome, err := runner.Run(context.Background(), runner.Options{
 		Paths: []string{"."}, Tags: "@expected-failure", Format: "progress", NoColors: true,
@@ -51,15 +55,24 @@ func TestExpectedFailureFailsWithItsReason(t *testing.T) {
 	if outcome.Status != 1 {
 		t.Fatalf("status = %d, want 1 (failed)\n%s", outcome.Status, out.String())
 	}
-	var failed []string
+	if len(outcome.Report.Scenarios) != len(want) {
+		t.Errorf("ran %d @expected-failure scenarios, the test knows %d", len(outcome.Report.Scenarios), len(want))
+	}
 	for _, s := range outcome.Report.Scenarios {
+		var failed []string
 		for _, c := range s.Checks {
 			if c.Status == "failed" {
 				failed = append(failed, c.Message)
 			}
 		}
-	}
-	if len(failed) != 1 || !strings.Contains(failed[0], `p50 latency of "select" is`) || !strings.Contains(failed[0], "not below 1µs") {
-		t.Errorf("failed checks = %q, want one saying the p50 latency of select is not below 1µs", failed)
+		if s.Status != "failed" || len(failed) != 1 {
+			t.Errorf("%s: status %s, failed checks %q; want exactly one failed check", s.Name, s.Status, failed)
+			continue
+		}
+		for _, w := range want[s.Name] {
+			if !strings.Contains(failed[0], w) {
+				t.Errorf("%s: failure %q lacks %q", s.Name, failed[0], w)
+			}
+		}
 	}
 }

@@ -102,19 +102,29 @@ func (w *World) checkIncrease(ctx context.Context, name string, min float64) err
 	if w.lastLoad == nil {
 		return fmt.Errorf("no workload has run yet in this scenario: the increase is measured over the last workload run")
 	}
-	// Note: the window ends now, not when the load ended: databases publish some counters
-	// late (PostgreSQL flushes a backend's statistics at most once a second, and when the
-	// backend exits after its client has gone), and an "at least" check only gains.
-	end := w.db.sampler.Sample()
-	got, err := sampler.Increase(sampler.Window(w.db.sampler.Snapshot(), w.loadStart, end), name)
-	if err != nil {
-		return w.notReported(name)
+	// Note: the window ends now, not when the load ended, and the check waits up to
+	// settleTime for the counter to reach min: databases publish counters late (PostgreSQL
+	// flushes a backend's statistics at most once a second, and when the backend exits after
+	// its client has gone), and an "at least" check only gains from waiting.
+	deadline := time.Now().Add(settleTime)
+	for {
+		end := w.db.sampler.Sample()
+		got, err := sampler.Increase(sampler.Window(w.db.sampler.Snapshot(), w.loadStart, end), name)
+		if err != nil {
+			return w.notReported(name)
+		}
+		if got >= min {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("metric %q increased by %g since the workload started, less than %g (waited %s for late counters)", name, got, min, settleTime)
+		}
+		time.Sleep(settleTime / 10)
 	}
-	if got < min {
-		return fmt.Errorf("metric %q increased by %g during the workload, less than %g", name, got, min)
-	}
-	return nil
 }
+
+// settleTime is how long a counter check waits for counters the database publishes late.
+const settleTime = 2 * time.Second
 
 func (w *World) checkReported(ctx context.Context, name string) error {
 	if _, err := w.knownMetric(name); err != nil {

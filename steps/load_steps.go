@@ -9,6 +9,7 @@ import (
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/workloads"
 	"github.com/dbharness/dbharness/workloads/load"
+	"github.com/dbharness/dbharness/workloads/thresholds"
 )
 
 func loadSentences(w *World) []Sentence {
@@ -27,19 +28,27 @@ func loadSentences(w *World) []Sentence {
 }
 
 func (w *World) runAtRate(ctx context.Context, name, duration string, rate float64, workers int) error {
-	return w.runWorkload(ctx, name, duration, load.Options{Executor: "constant-arrival-rate", Rate: rate, VUs: workers})
+	d, err := parseDuration(duration)
+	if err != nil {
+		return err
+	}
+	return w.runWorkload(ctx, name, load.Options{Executor: "constant-arrival-rate", Rate: rate, VUs: workers, Duration: d})
 }
 
 func (w *World) runFlatOut(ctx context.Context, name, duration string, workers int) error {
-	return w.runWorkload(ctx, name, duration, load.Options{Executor: "constant-vus", VUs: workers})
+	d, err := parseDuration(duration)
+	if err != nil {
+		return err
+	}
+	return w.runWorkload(ctx, name, load.Options{Executor: "constant-vus", VUs: workers, Duration: d})
 }
 
-func (w *World) runWorkload(ctx context.Context, name, duration string, opts load.Options) error {
+func (w *World) runWorkload(ctx context.Context, name string, opts load.Options) error {
 	db, err := w.needDB()
 	if err != nil {
 		return err
 	}
-	if opts.Duration, err = parseDuration(duration); err != nil {
+	if err := opts.Validate(); err != nil {
 		return err
 	}
 	wl, err := workloads.Lookup(db.engine, name)
@@ -57,6 +66,16 @@ func (w *World) runWorkload(ctx context.Context, name, duration string, opts loa
 	run, err := workloads.ForRun(runCtx, wl, w.target())
 	if err != nil {
 		return w.explain(fmt.Errorf("workload %q: %w", name, err))
+	}
+	if len(w.abortOn) > 0 {
+		var ops []string
+		for _, op := range run.Operations() {
+			ops = append(ops, op.Name)
+		}
+		if err := thresholds.CheckOps(w.abortOn, ops); err != nil {
+			return err
+		}
+		opts.Watch = thresholds.Watcher(w.abortOn)
 	}
 	summary, runErr := load.Run(runCtx, run, w.target(), opts)
 	progress.clear()

@@ -32,7 +32,9 @@ func definitions(w *World) []Sentence {
 	all = append(all, databaseSentences(w)...)
 	all = append(all, dataSentences(w)...)
 	all = append(all, loadSentences(w)...)
+	all = append(all, executorSentences(w)...)
 	all = append(all, checkSentences(w)...)
+	all = append(all, thresholdSentences(w)...)
 	return all
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/result"
 	"github.com/dbharness/dbharness/workloads/load"
+	"github.com/dbharness/dbharness/workloads/thresholds"
 )
 
 // Options are what the runner (CLI or go test) tells every scenario.
@@ -54,6 +55,8 @@ type World struct {
 	// loadStart is the time of the sample taken just before the last load: metric checks
 	// measure from there.
 	loadStart time.Time
+	// abortOn are thresholds that stop the workload runs that follow when they fail.
+	abortOn []thresholds.Threshold
 }
 
 // database is a started engine and what watches it.

@@ -1,0 +1,166 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/dbharness/dbharness/workloads/load"
+)
+
+// executorSentences are the other k6 executors, in plain words, and the table form that
+// takes k6's option names for anything the sentences do not say.
+func executorSentences(w *World) []Sentence {
+	return []Sentence{
+		{Area: "load", Keyword: "When",
+			Pattern: `^the "([^"]+)" workload ramps from (\d+(?:\.\d+)?) to (\d+(?:\.\d+)?) operations per second over (\S+) with up to (\d+) workers?$`,
+			Example: `the "ycsb-a" workload ramps from 10 to 200 operations per second over 30s with up to 32 workers`,
+			Help:    "Open-loop load whose rate ramps linearly (k6's ramping-arrival-rate); half the workers connect before the start, more join when all are busy.",
+			fn:      w.rampRate},
+		{Area: "load", Keyword: "When",
+			Pattern: `^the "([^"]+)" workload ramps from (\d+) to (\d+) workers over (\S+)$`,
+			Example: `the "point-select" workload ramps from 1 to 16 workers over 20s`,
+			Help:    "Closed-loop load whose worker count ramps linearly (k6's ramping-vus).",
+			fn:      w.rampWorkers},
+		{Area: "load", Keyword: "When",
+			Pattern: `^the "([^"]+)" workload runs (\d+) times shared by (\d+) workers?$`,
+			Example: `the "tpcb" workload runs 1000 times shared by 4 workers`,
+			Help:    "A fixed number of operations, taken by whichever worker is free (k6's shared-iterations).",
+			fn:      w.runShared},
+		{Area: "load", Keyword: "When",
+			Pattern: `^each of (\d+) workers runs the "([^"]+)" workload (\d+) times$`,
+			Example: `each of 4 workers runs the "tpcb" workload 250 times`,
+			Help:    "A fixed number of operations per worker (k6's per-vu-iterations).",
+			fn:      w.runPerWorker},
+		{Area: "load", Keyword: "When",
+			Pattern: `^the "([^"]+)" workload runs with:$`,
+			Example: `the "tpcb" workload runs with:`,
+			Help: "Any k6 executor, with k6's option names in a two-column table: executor, vus, duration, rate, timeUnit, " +
+				"preAllocatedVUs, maxVUs, startRate, startVUs, stages (like `10s:50, 20s:0`), iterations, maxDuration, " +
+				"gracefulStop, gracefulRampDown, opTimeout, seed.",
+			fn: w.runWithTable},
+	}
+}
+
+func (w *World) rampRate(ctx context.Context, name, from, to, over string, workers int) error {
+	start, _ := strconv.ParseFloat(from, 64)
+	target, _ := strconv.ParseFloat(to, 64)
+	d, err := parseDuration(over)
+	if err != nil {
+		return err
+	}
+	return w.runWorkload(ctx, name, load.Options{Executor: "ramping-arrival-rate", StartRate: start,
+		Stages: []load.Stage{{Duration: d, Target: int(target)}}, PreAllocatedVUs: max(1, workers/2), MaxVUs: workers})
+}
+
+func (w *World) rampWorkers(ctx context.Context, name string, from, to int, over string) error {
+	d, err := parseDuration(over)
+	if err != nil {
+		return err
+	}
+	return w.runWorkload(ctx, name, load.Options{Executor: "ramping-vus", StartVUs: from, Stages: []load.Stage{{Duration: d, Target: to}}})
+}
+
+func (w *World) runShared(ctx context.Context, name string, iterations int64, workers int) error {
+	return w.runWorkload(ctx, name, load.Options{Executor: "shared-iterations", Iterations: iterations, VUs: workers})
+}
+
+func (w *World) runPerWorker(ctx context.Context, workers int, name string, iterations int64) error {
+	return w.runWorkload(ctx, name, load.Options{Executor: "per-vu-iterations", Iterations: iterations, VUs: workers})
+}
+
+func (w *World) runWithTable(ctx context.Context, name string, table *godog.Table) error {
+	opts, err := optionsFromTable(table)
+	if err != nil {
+		return err
+	}
+	return w.runWorkload(ctx, name, opts)
+}
+
+// optionsFromTable reads k6's option names (any case, with or without dashes or spaces) from
+// a two-column table.
+func optionsFromTable(table *godog.Table) (load.Options, error) {
+	var o load.Options
+	for i, row := range table.Rows {
+		if len(row.Cells) != 2 {
+			return o, fmt.Errorf("table row %d: want two cells, option | value", i+1)
+		}
+		key, val := normalizeKey(row.Cells[0].Value), strings.TrimSpace(row.Cells[1].Value)
+		if i == 0 && key == "option" {
+			continue // a header row
+		}
+		var err error
+		switch key {
+		case "executor":
+			o.Executor = val
+		case "vus", "workers":
+			o.VUs, err = strconv.Atoi(val)
+		case "duration":
+			o.Duration, err = parseDuration(val)
+		case "rate":
+			o.Rate, err = strconv.ParseFloat(val, 64)
+		case "timeunit":
+			o.TimeUnit, err = parseDuration(val)
+		case "preallocatedvus":
+			o.PreAllocatedVUs, err = strconv.Atoi(val)
+		case "maxvus":
+			o.MaxVUs, err = strconv.Atoi(val)
+		case "startrate":
+			o.StartRate, err = strconv.ParseFloat(val, 64)
+		case "startvus":
+			o.StartVUs, err = strconv.Atoi(val)
+		case "stages":
+			o.Stages, err = parseStages(val)
+		case "iterations":
+			o.Iterations, err = strconv.ParseInt(val, 10, 64)
+		case "maxduration":
+			o.MaxDuration, err = parseDuration(val)
+		case "gracefulstop":
+			o.GracefulStop, err = parseDuration(val)
+		case "gracefulrampdown":
+			o.GracefulRampDown, err = parseDuration(val)
+		case "optimeout":
+			o.OpTimeout, err = parseDuration(val)
+		case "seed":
+			o.Seed, err = strconv.ParseInt(val, 10, 64)
+		default:
+			return o, fmt.Errorf("table row %d: unknown option %q: valid options are executor, vus, duration, rate, timeUnit, preAllocatedVUs, maxVUs, startRate, startVUs, stages, iterations, maxDuration, gracefulStop, gracefulRampDown, opTimeout, seed", i+1, row.Cells[0].Value)
+		}
+		if err != nil {
+			return o, fmt.Errorf("table row %d: %s %q: %v", i+1, row.Cells[0].Value, val, err)
+		}
+	}
+	if o.Executor == "" {
+		return o, fmt.Errorf("the table names no executor: add a row | executor | %s |", strings.Join(load.Executors(), " or "))
+	}
+	return o, nil
+}
+
+func normalizeKey(s string) string {
+	return strings.NewReplacer(" ", "", "-", "", "_", "").Replace(strings.ToLower(strings.TrimSpace(s)))
+}
+
+// parseStages reads "10s:50, 20s:200, 10s:0" (duration:target, as k6's stages).
+func parseStages(s string) ([]load.Stage, error) {
+	var stages []load.Stage
+	for _, part := range strings.Split(s, ",") {
+		d, t, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok {
+			return nil, fmt.Errorf("a stage is duration:target, like 10s:50; got %q", part)
+		}
+		dur, err := time.ParseDuration(strings.TrimSpace(d))
+		if err != nil || dur <= 0 {
+			return nil, fmt.Errorf("stage %q: %q is not a duration", part, d)
+		}
+		target, err := strconv.Atoi(strings.TrimSpace(t))
+		if err != nil || target < 0 {
+			return nil, fmt.Errorf("stage %q: %q is not a whole number", part, t)
+		}
+		stages = append(stages, load.Stage{Duration: dur, Target: target})
+	}
+	return stages, nil
+}
