@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -188,5 +189,45 @@ func TestCollectWithoutDSNSaysHowToGiveOne(t *testing.T) {
 	var ex cli.ExitError
 	if !errors.As(err, &ex) || ex.Code != cli.ExitUsage || !strings.Contains(err.Error(), "DBHARNESS_POSTGRESQL_DSN") {
 		t.Errorf("collect without DSN = %v", err)
+	}
+}
+
+func TestLoadRunsAnyExecutorWithThresholds(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	t.Setenv("DBHARNESS_POSTGRESQL_DSN", dsn)
+	run := func(args ...string) (string, int) {
+		var out, errOut bytes.Buffer
+		err := cli.Run(context.Background(), append([]string{"load", "--out", ""}, args...), &out, &errOut)
+		code := 0
+		var ex cli.ExitError
+		if errors.As(err, &ex) {
+			code = ex.Code
+		} else if err != nil {
+			code = -1
+		}
+		return out.String() + errOut.String() + fmt.Sprint(err), code
+	}
+	out, code := run("--workload", "tpcb", "--scale", "1", "--executor", "shared-iterations", "--iterations", "200", "--vus", "2",
+		"--threshold", "iterations:count==200", "--threshold", "latency{op:transfer}:p(99)<500ms")
+	if code != 0 || !strings.Contains(out, "pass: count of iterations is 200") {
+		t.Errorf("shared-iterations with passing thresholds: exit %d\n%s", code, out)
+	}
+	out, code = run("--workload", "../workloads/ycsb/core/workloadc.yaml", "--scale", "1", "--vus", "2", "--duration", "500ms",
+		"--threshold", "latency{op:read}:p(50)<1us")
+	if code != cli.ExitThresholds || !strings.Contains(out, "FAIL: p(50) of latency{op:read}") {
+		t.Errorf("a failing threshold: exit %d, want %d\n%s", code, cli.ExitThresholds, out)
+	}
+	out, code = run("--workload", "point-select", "--executor", "constant-vus", "--vus", "1", "--duration", "30s",
+		"--abort-threshold", "latency:p(50)<1us@500ms")
+	if code != cli.ExitThresholds || !strings.Contains(out, "aborted after") {
+		t.Errorf("an abort threshold: exit %d, want %d\n%s", code, cli.ExitThresholds, out)
+	}
+	out, code = run("--workload", "tpcb", "--vus", "1", "--duration", "1s", "--threshold", "latency{op:transfre}:p(95)<1s")
+	if code != cli.ExitUsage || !strings.Contains(out, "transfer") {
+		t.Errorf("a misspelt operation: exit %d, want %d with the operations listed\n%s", code, cli.ExitUsage, out)
+	}
+	out, code = run("--workload", "nope", "--vus", "1", "--duration", "1s")
+	if code != cli.ExitUsage || !strings.Contains(out, "point-select, tpcb, ycsb-a") {
+		t.Errorf("an unknown workload: exit %d\n%s", code, out)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cucumber/godog"
 
@@ -114,7 +113,7 @@ func optionsFromTable(table *godog.Table) (load.Options, error) {
 		case "startvus":
 			o.StartVUs, err = strconv.Atoi(val)
 		case "stages":
-			o.Stages, err = parseStages(val)
+			o.Stages, err = load.ParseStages(val)
 		case "iterations":
 			o.Iterations, err = strconv.ParseInt(val, 10, 64)
 		case "maxduration":
@@ -142,25 +141,4 @@ func optionsFromTable(table *godog.Table) (load.Options, error) {
 
 func normalizeKey(s string) string {
 	return strings.NewReplacer(" ", "", "-", "", "_", "").Replace(strings.ToLower(strings.TrimSpace(s)))
-}
-
-// parseStages reads "10s:50, 20s:200, 10s:0" (duration:target, as k6's stages).
-func parseStages(s string) ([]load.Stage, error) {
-	var stages []load.Stage
-	for _, part := range strings.Split(s, ",") {
-		d, t, ok := strings.Cut(strings.TrimSpace(part), ":")
-		if !ok {
-			return nil, fmt.Errorf("a stage is duration:target, like 10s:50; got %q", part)
-		}
-		dur, err := time.ParseDuration(strings.TrimSpace(d))
-		if err != nil || dur <= 0 {
-			return nil, fmt.Errorf("stage %q: %q is not a duration", part, d)
-		}
-		target, err := strconv.Atoi(strings.TrimSpace(t))
-		if err != nil || target < 0 {
-			return nil, fmt.Errorf("stage %q: %q is not a whole number", part, t)
-		}
-		stages = append(stages, load.Stage{Duration: dur, Target: target})
-	}
-	return stages, nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strings"
+	"sync"
 
 	"github.com/dbharness/dbharness/workloads"
 )
@@ -46,6 +48,13 @@ func Core() ([]Spec, error) {
 // (ycsb-a to ycsb-f) for that database. Call it from the database's workloads package init().
 // It panics if the embedded core files are invalid (a build defect caught by the tests).
 func RegisterDB(database string, db DB) {
+	mu.Lock()
+	if _, dup := bindings[database]; dup {
+		mu.Unlock()
+		panic("ycsb: RegisterDB called twice for " + database)
+	}
+	bindings[database] = db
+	mu.Unlock()
 	specs, err := Core()
 	if err != nil {
 		panic("ycsb: core workloads: " + err.Error())
@@ -54,6 +63,28 @@ func RegisterDB(database string, db DB) {
 	for _, s := range specs {
 		workloads.Register(newWorkload(database, db, s))
 	}
+}
+
+// Note: filled by init() of the database packages, read afterwards (like workloads').
+var (
+	mu       sync.RWMutex
+	bindings = map[string]DB{}
+)
+
+// LookupDB returns the YCSB binding of a database; the error lists the databases that have
+// one.
+func LookupDB(database string) (DB, error) {
+	mu.RLock()
+	defer mu.RUnlock()
+	if db, ok := bindings[database]; ok {
+		return db, nil
+	}
+	names := make([]string, 0, len(bindings))
+	for n := range bindings {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return nil, fmt.Errorf("%s has no YCSB binding: YCSB workloads run on %s", database, strings.Join(names, ", "))
 }
 
 // NewWorkload binds a spec read from a user's file to a database registered with RegisterDB
