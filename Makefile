@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench-pg-vs-pgbench clean
+.PHONY: all deps build demo test vet bench bench-load bench-pg-vs-pgbench clean
 
 all: build
 
@@ -29,6 +29,14 @@ test: deps vet
 
 bench-pg-vs-pgbench: deps build
 	scripts/bench-pg-vs-pgbench.sh
+
+# The load engine next to pgbench and go-ycsb (ratios), and its own cost.
+bench-load: deps build
+	scripts/bench-load.sh
+
+# Every go benchmark (no database needed for most).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:
 	rm -rf bin reports/out

@@ -10,32 +10,10 @@ BIN=${BIN:-bin/dbharness}
 CLIENTS=${CLIENTS:-8}
 SECONDS_RUN=${SECONDS_RUN:-10}
 ROUNDS=${ROUNDS:-2}
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 [ -x "$BIN" ] || { echo "build dbharness first: make build" >&2; exit 2; }
-[ -x "$PGBIN/pgbench" ] || { echo "pgbench not found in $PGBIN: apt-get install postgresql-15" >&2; exit 2; }
 
-dir=$(mktemp -d /tmp/dbharness-bench-XXXXXX)
-chmod 755 "$dir"
-as_pg=()
-if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$dir"; as_pg=(runuser -u postgres --); fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-pid=""
-# Signal the postmaster itself (runuser does not pass SIGINT on), then wait for runuser.
-cleanup() {
-  if [ -n "$pid" ]; then
-    kill -INT "$(head -1 "$dir/data/postmaster.pid" 2>/dev/null)" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-
-"${as_pg[@]}" "$PGBIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --no-sync >/dev/null
-"${as_pg[@]}" "$PGBIN/postgres" -D "$dir/data" -p "$port" -k "$dir" -c listen_addresses=127.0.0.1 \
-  -c shared_preload_libraries=pg_stat_statements >"$dir/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$port" && break; sleep 0.1; done
-dsn="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+. scripts/lib/pgserver.sh
+dir=$PGDIR port=$PGPORT dsn=$PG_DSN
 echo "server: PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port, $(nproc) CPUs;" \
   "$CLIENTS clients, ${SECONDS_RUN}s per run, $ROUNDS rounds; pgbench -M prepared -j 2"
 
