@@ -1,5 +1,11 @@
-// Package baselines will hold recorded results and the statistics that decide "regression"
-// in CI (Mann-Whitney U, bootstrap confidence intervals of the ratio, change-point detection
-// over history). It is empty until the baselines issue lands; results are already written in
-// the versioned schema it will read (package result).
+// Package baselines will hold recorded results and the regression gate that compares a run
+// with them. Its subpackages are the parts that exist so far:
+//
+//   - stats: the statistics of the gate (Mann-Whitney U, bootstrap interval of the ratio of
+//     medians, verdicts with a power calculation, e-divisive change points over history);
+//   - benchfmt: results in the Go benchmark text format, so benchstat reads them unchanged.
+//
+// The store of recorded baselines, the CLI and the Gherkin steps are still to come (the
+// baselines issue); results are already written in the versioned schema they will read
+// (package result).
 package baselines
