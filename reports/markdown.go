@@ -98,7 +98,11 @@ func scenarioSection(p *mdWriter, s *result.Scenario) {
 func loadTable(p *mdWriter, l *load.Summary) {
 	p.f("Workload %q, %s, %d workers", l.Workload, l.Executor, l.Options.VUs)
 	if l.Options.Rate > 0 {
-		p.f(", target %.0f ops/s", l.Options.Rate)
+		unit := l.Options.TimeUnit
+		if unit <= 0 {
+			unit = time.Second
+		}
+		p.f(", target %g ops per %s", l.Options.Rate, unit)
 	}
 	p.f(", %s: %d operations, %d dropped, %d late (max start lag %s).",
 		l.Duration.Round(time.Millisecond), l.Iterations, l.Dropped, l.Late, l.MaxStartLag.Round(time.Microsecond))

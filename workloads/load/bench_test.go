@@ -2,9 +2,12 @@ package load
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/dbharness/dbharness/workloads"
 )
 
 type noopWorker struct{}
@@ -40,4 +43,46 @@ func BenchmarkEngineOverhead(b *testing.B) {
 		}
 		b.ReportMetric(iters/secs, "iters/s")
 	})
+}
+
+// BenchmarkArrivalRateAccuracy runs constant-arrival-rate against a no-op workload for 2s at
+// 1k, 5k and 20k iterations/s and reports achieved/target: iterations completed per second
+// of the run's wall time (start to the last iteration's end) over the target rate. It also
+// reports the dropped and late iterations and the largest start lag.
+func BenchmarkArrivalRateAccuracy(b *testing.B) {
+	for _, rate := range []float64{1000, 5000, 20000} {
+		b.Run(fmt.Sprintf("rate=%.0f", rate), func(b *testing.B) {
+			var ratio, dropped, late, lag float64
+			var runs float64
+			for b.Loop() {
+				s, err := Run(context.Background(), newNoop(), testTarget, Options{
+					Executor: "constant-arrival-rate", Rate: rate, VUs: 50, Duration: 2 * time.Second,
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ratio += float64(s.Iterations) / s.Duration.Seconds() / rate
+				dropped += float64(s.Dropped)
+				late += float64(s.Late)
+				lag = max(lag, float64(s.MaxStartLag)/float64(time.Millisecond))
+				runs++
+			}
+			b.ReportMetric(ratio/runs, "achieved/target")
+			b.ReportMetric(dropped/runs, "dropped")
+			b.ReportMetric(late/runs, "late")
+			b.ReportMetric(lag, "max-lag-ms")
+		})
+	}
+}
+
+// noopWorkload is the cheapest workload: one operation that does nothing, without the
+// fake's bookkeeping.
+type noopWorkload struct{ fakeWorkload }
+
+func newNoop() *noopWorkload {
+	return &noopWorkload{fakeWorkload{ops: []workloads.Operation{{Name: "noop", Weight: 1}}}}
+}
+
+func (*noopWorkload) NewWorker(context.Context, workloads.Target, int) (workloads.Worker, error) {
+	return noopWorker{}, nil
 }

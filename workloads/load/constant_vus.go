@@ -2,8 +2,8 @@ package load
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"sync"
 	"time"
 )
 
@@ -20,25 +20,24 @@ func (constantVUs) Description() string {
 	return "a fixed number of VUs run iterations back to back for a duration (closed loop)"
 }
 
-func (constantVUs) Validate(o Options) error {
-	if o.Rate != 0 {
-		return fmt.Errorf("rate is not used by constant-vus (it runs as fast as its VUs go): use constant-arrival-rate for a fixed rate, or leave rate at 0")
-	}
-	return nil
+func (constantVUs) OptionNames() []string { return []string{"vus", "duration"} }
+
+func (constantVUs) Plan(o Options) (Options, error) {
+	return o, errors.Join(checkVUs("vus", o.VUs), checkPositive("duration", o.Duration))
+}
+
+func (constantVUs) Schedule(o Options) string {
+	return fmt.Sprintf("%d VUs for %s", o.VUs, o.Duration)
 }
 
 func (constantVUs) Run(ctx context.Context, p *Pool) error {
 	end := p.End()
-	var wg sync.WaitGroup
-	for i := range p.Size() {
-		wg.Go(func() {
-			for ctx.Err() == nil && time.Now().Before(end) {
-				if !p.Iterate(ctx, i, time.Time{}) {
-					return
-				}
+	runVUs(p, p.Size(), func(i int) {
+		for ctx.Err() == nil && time.Now().Before(end) {
+			if !p.Iterate(ctx, i, time.Time{}) {
+				return
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 	return nil
 }

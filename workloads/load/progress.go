@@ -1,6 +1,7 @@
 package load
 
 import (
+	"slices"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -17,6 +18,7 @@ type Progress struct {
 	P95       time.Duration // of successful operations in the last interval, all operations
 	Errors    int64
 	Dropped   int64
+	VUs       int // VUs in use now
 }
 
 // An Interval is a snapshot of one interval of the run (throughput and latency per second,
@@ -27,6 +29,7 @@ type Interval struct {
 	Ops       int64         `json:"ops"`
 	Errors    int64         `json:"errors"`
 	Dropped   int64         `json:"dropped"`
+	VUs       int           `json:"vus"` // VUs in use at the end of the interval
 	OpsPerSec float64       `json:"ops_per_sec"`
 	P50       time.Duration `json:"p50_ns"`
 	P95       time.Duration `json:"p95_ns"`
@@ -46,23 +49,33 @@ type IntervalOp struct {
 	Max    time.Duration `json:"max_ns"`
 }
 
-// intervals collects the VUs' interval records. One goroutine at a time calls collect.
+// intervals collects the VUs' interval records. One goroutine at a time calls collect and
+// live.
 type intervals struct {
 	p           *Pool
 	names       []string
+	weights     []float64
+	base        Summary // the header of the live snapshots
 	last        time.Time
 	lastDropped int64
 	ops, errors int64
 	perOp       []*hdr.Histogram
 	all         *hdr.Histogram
 	list        []Interval
+
+	// Since the start, for live: per operation, successful latencies, count and errors.
+	cum               []*hdr.Histogram
+	cumOps, cumErrors []int64
 }
 
-func newIntervals(p *Pool, names []string) *intervals {
-	c := &intervals{p: p, names: names, last: p.start, all: newIntervalHist()}
+func newIntervals(p *Pool, names []string, weights []float64, base Summary) *intervals {
+	c := &intervals{p: p, names: names, weights: weights, base: base, last: p.start, all: newIntervalHist()}
 	for range names {
 		c.perOp = append(c.perOp, newIntervalHist())
+		c.cum = append(c.cum, newIntervalHist())
 	}
+	c.cumOps = make([]int64, len(names))
+	c.cumErrors = make([]int64, len(names))
 	return c
 }
 
@@ -73,7 +86,7 @@ func (c *intervals) collect(now time.Time) Progress {
 	for i := range iv.PerOp {
 		iv.PerOp[i].Name = c.names[i]
 	}
-	for _, v := range c.p.vus {
+	for _, v := range c.p.created() {
 		recs := v.slots[v.ph.flip()]
 		for op := range recs {
 			r := &recs[op]
@@ -90,14 +103,18 @@ func (c *intervals) collect(now time.Time) Progress {
 		o := &iv.PerOp[op]
 		iv.Ops += o.Ops
 		iv.Errors += o.Errors
+		c.cumOps[op] += o.Ops
+		c.cumErrors[op] += o.Errors
 		o.P50, o.P95, o.P99, o.Max = quantiles(h)
 		c.all.Merge(h)
+		c.cum[op].Merge(h)
 		h.Reset()
 	}
 	iv.P50, iv.P95, iv.P99, iv.Max = quantiles(c.all)
 	c.all.Reset()
 	dropped := c.p.dropped.Load()
 	iv.Dropped = dropped - c.lastDropped
+	iv.VUs = int(c.p.active.Load())
 	if secs := iv.Length.Seconds(); secs > 0 {
 		iv.OpsPerSec = float64(iv.Ops) / secs
 	}
@@ -116,7 +133,45 @@ func (c *intervals) collect(now time.Time) Progress {
 		P95:       iv.P95,
 		Errors:    c.errors,
 		Dropped:   dropped,
+		VUs:       iv.VUs,
 	}
+}
+
+// live returns a snapshot Summary of the run up to the last collect, for Watch. Its
+// histograms are the interval ones (2 significant digits). Late and MaxStartLag are known
+// only at the end.
+func (c *intervals) live(now time.Time) *Summary {
+	s := c.base
+	s.End = now
+	s.Duration = now.Sub(c.p.start)
+	s.Operations = make([]OpStats, len(c.names))
+	total := newIntervalHist()
+	s.Total = OpStats{Name: "*"}
+	for i, name := range c.names {
+		h := newIntervalHist()
+		h.Merge(c.cum[i])
+		total.Merge(h)
+		s.Operations[i] = liveOp(name, c.weights[i], c.cumOps[i], c.cumErrors[i], h, s.Duration)
+		s.Total.Count += c.cumOps[i]
+		s.Total.Errors += c.cumErrors[i]
+	}
+	s.Total = liveOp("*", 0, s.Total.Count, s.Total.Errors, total, s.Duration)
+	s.Iterations = s.Total.Count
+	s.Dropped = c.lastDropped
+	s.VUsMax = int(c.p.maxActive.Load())
+	s.Intervals = slices.Clone(c.list)
+	return &s
+}
+
+func liveOp(name string, weight float64, count, errors int64, h *hdr.Histogram, d time.Duration) OpStats {
+	o := OpStats{Name: name, Weight: weight, Count: count, Errors: errors, Latency: latencyOf(h), hist: h}
+	if secs := d.Seconds(); secs > 0 {
+		o.OpsPerSec = float64(h.TotalCount()) / secs
+	}
+	if enc, err := h.Encode(hdr.V2CompressedEncodingCookieBase); err == nil {
+		o.Histogram = string(enc)
+	}
+	return o
 }
 
 func quantiles(h *hdr.Histogram) (p50, p95, p99, max time.Duration) {

@@ -85,9 +85,10 @@ type vu struct {
 	rng    *rand.Rand
 	state  atomic.Int32
 
-	total  []opRecord
-	late   int64
-	maxLag time.Duration
+	total       []opRecord
+	late        int64
+	maxLag      time.Duration
+	interrupted int64
 
 	ph    phaser
 	slots [2][]intervalRecord

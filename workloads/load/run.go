@@ -27,12 +27,15 @@ const (
 )
 
 // Run drives workload w against target t as opts says and returns what it measured. It
-// creates one worker per VU, runs the executor, and closes the workers.
+// creates one worker per VU (arrival-rate executors may add more up to MaxVUs), runs the
+// executor, and closes the workers.
 //
-// If ctx is cancelled mid-run (Ctrl-C, the database died: use context.WithCancelCause to say
-// which), in-flight operations are cancelled and Run returns promptly with the partial
-// Summary and an error wrapping the cause. Run never waits more than the op timeout plus a
-// few seconds past the scheduled end, whatever the workers do.
+// When the schedule ends, iterations still running get Options.GracefulStop (at most the op
+// timeout) to finish; then they are interrupted and counted in Summary.Interrupted. If ctx
+// is cancelled mid-run (Ctrl-C, the database died: use context.WithCancelCause to say which)
+// or Options.Watch returns an error, in-flight operations are cancelled and Run returns
+// promptly with the partial Summary and an error wrapping the cause. Run never waits more
+// than the graceful stop plus a few seconds past the scheduled end, whatever the workers do.
 func Run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Options) (*Summary, error) {
 	return run(ctx, w, t, opts, time.Time{})
 }
@@ -44,12 +47,12 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 		return nil, errors.New("load: run: workload is nil")
 	}
 	name := w.Database() + "/" + w.Name()
-	if err := opts.Validate(); err != nil {
+	opts, err := opts.plan()
+	if err != nil {
 		return nil, fmt.Errorf("load: run %s: %w", name, err)
 	}
 	opts = opts.withDefaults()
 	ex, _ := lookupExecutor(opts.Executor)
-	opts.Executor = ex.Name()
 
 	ops := w.Operations()
 	names, weights, cum, err := mix(ops)
@@ -62,15 +65,16 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 		}
 	}
 
-	p := &Pool{opts: opts, cum: cum}
+	p := &Pool{opts: opts, cum: cum, nOps: len(ops), vus: make([]*vu, max(opts.VUs, opts.MaxVUs))}
+	p.newWorker = func(ctx context.Context, id int) (workloads.Worker, error) { return w.NewWorker(ctx, t, id) }
 	if c, ok := w.(workloads.ErrorClassifier); ok {
 		p.classifier = c
 	}
-	p.vus = make([]*vu, opts.VUs)
-	for i := range p.vus {
+	for i := range opts.VUs {
 		p.vus[i] = newVU(i, vuSeed(opts.Seed, i), len(ops))
 	}
-	if err := newWorkers(ctx, w, t, p.vus); err != nil {
+	p.n = opts.VUs
+	if err := newWorkers(ctx, w, t, p.vus[:p.n]); err != nil {
 		return nil, fmt.Errorf("load: run %s against %s: %w", name, t, err)
 	}
 
@@ -78,9 +82,6 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 		Version: SummaryVersion, Workload: name, Database: w.Database(), Dataset: w.Dataset(),
 		Target: t.String(), Executor: opts.Executor, Options: opts, Seed: opts.Seed,
 		HistogramUnit: HistogramUnit,
-	}
-	for _, v := range p.vus {
-		s.VUSeeds = append(s.VUSeeds, v.seed)
 	}
 
 	runCtx, cancelRun := context.WithCancelCause(ctx)
@@ -90,25 +91,30 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 		p.start = time.Now()
 	}
 	s.Start = p.start
-	iv := newIntervals(p, names)
-	stopProgress := startProgress(iv, opts)
+	iv := newIntervals(p, names, weights, *s)
+	stopProgress := startProgress(iv, opts, cancelRun)
 
 	exDone := make(chan error, 1)
 	go func() { exDone <- ex.Run(runCtx, p) }()
-	exErr, abandoned := waitExecutor(ctx, cancelRun, exDone, opts)
+	exErr, abandoned := waitExecutor(runCtx, cancelRun, exDone, p)
 
 	s.End = time.Now()
 	s.Duration = s.End.Sub(s.Start)
-	stopProgress()
-	sealed, stuck := seal(p.vus)
+	watchErr := stopProgress()
+	sealed, stuck := p.seal()
 	iv.collect(s.End)
 	s.Intervals = iv.list
+	for _, v := range p.created() {
+		s.VUSeeds = append(s.VUSeeds, v.seed)
+	}
+	s.VUsMax = int(p.maxActive.Load())
 	if abandoned {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("%d of %d VUs did not return from an operation within %s of being stopped; their measurements are left out and their workers were not closed", len(stuck), len(p.vus), opts.stopGrace))
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%d of %d VUs did not return from an operation within %s of being stopped; their measurements are left out and their workers were not closed", len(stuck), len(sealed)+len(stuck), opts.stopGrace))
 	}
 	if err := s.summarize(p, names, weights, sealed); err != nil {
 		s.Warnings = append(s.Warnings, err.Error())
 	}
+	s.Warnings = append(s.Warnings, p.warnings...)
 	s.Warnings = append(s.Warnings, closeWorkers(ctx, sealed)...)
 
 	switch {
@@ -117,6 +123,10 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 		s.Stopped = engines.RedactDSN(cause.Error())
 		return s, fmt.Errorf("load: %s run of %s stopped after %s of %s: %w", opts.Executor, name,
 			s.Duration.Round(time.Millisecond), opts.Duration, cause)
+	case watchErr != nil:
+		s.Stopped = engines.RedactDSN(watchErr.Error())
+		return s, fmt.Errorf("load: %s run of %s aborted after %s of %s: %w", opts.Executor, name,
+			s.Duration.Round(time.Millisecond), opts.Duration, watchErr)
 	case abandoned:
 		s.Stopped = "operations did not return"
 		return s, fmt.Errorf("load: %s run of %s: %s", opts.Executor, name, s.Warnings[0])
@@ -194,17 +204,21 @@ func newWorkers(ctx context.Context, w workloads.Workload, t workloads.Target, v
 	return nil
 }
 
-// waitExecutor waits for the executor, giving it stopGrace after ctx is done or after the
-// last operation's timeout has passed; abandoned says it did not return.
-func waitExecutor(ctx context.Context, cancelRun context.CancelCauseFunc, done <-chan error, opts Options) (err error, abandoned bool) {
-	hard := time.NewTimer(opts.Duration + opts.OpTimeout + opts.stopGrace)
-	defer hard.Stop()
+// waitExecutor waits for the executor. When the schedule ends, in-flight iterations get the
+// graceful stop, then they are interrupted; once runCtx is done (the graceful stop ran out,
+// ctx was cancelled, Watch aborted) the executor gets stopGrace to return; abandoned says it
+// did not.
+func waitExecutor(runCtx context.Context, cancelRun context.CancelCauseFunc, done <-chan error, p *Pool) (err error, abandoned bool) {
+	opts := p.opts
+	graceful := opts.gracefulStop()
+	stop := time.NewTimer(time.Until(p.End().Add(graceful)))
+	defer stop.Stop()
 	select {
 	case err = <-done:
 		return err, false
-	case <-ctx.Done():
-	case <-hard.C:
-		cancelRun(fmt.Errorf("operations still running %s after the scheduled end", opts.OpTimeout+opts.stopGrace))
+	case <-runCtx.Done():
+	case <-stop.C:
+		cancelRun(interrupt(fmt.Sprintf("the graceful stop (%s) ran out", graceful)))
 	}
 	grace := time.NewTimer(opts.stopGrace)
 	defer grace.Stop()
@@ -216,10 +230,12 @@ func waitExecutor(ctx context.Context, cancelRun context.CancelCauseFunc, done <
 	}
 }
 
-// startProgress runs the interval loop until the returned stop is called.
-func startProgress(iv *intervals, opts Options) (stop func()) {
+// startProgress runs the interval loop until the returned stop is called; stop returns the
+// error with which Watch aborted the run, if it did.
+func startProgress(iv *intervals, opts Options, abort context.CancelCauseFunc) (stop func() error) {
 	quit := make(chan struct{})
 	done := make(chan struct{})
+	var watchErr error
 	go func() {
 		defer close(done)
 		tick := time.NewTicker(opts.ProgressInterval)
@@ -233,15 +249,29 @@ func startProgress(iv *intervals, opts Options) (stop func()) {
 				if opts.Progress != nil {
 					opts.Progress(pr)
 				}
+				if opts.Watch != nil && watchErr == nil {
+					if err := opts.Watch(iv.live(now)); err != nil {
+						watchErr = err
+						abort(&interruption{err})
+					}
+				}
 			}
 		}
 	}()
-	return func() { close(quit); <-done }
+	return func() error {
+		close(quit)
+		<-done
+		return watchErr
+	}
 }
 
-// seal marks idle VUs so no iteration starts on them again; VUs stuck in an operation stay
-// unsealed, and their records are left alone.
-func seal(vus []*vu) (sealed, stuck []*vu) {
+// seal marks idle VUs so no iteration starts on them again, and closes the pool to growth;
+// VUs stuck in an operation stay unsealed, and their records are left alone.
+func (p *Pool) seal() (sealed, stuck []*vu) {
+	p.mu.Lock()
+	p.sealed = true
+	vus := p.vus[:p.n]
+	p.mu.Unlock()
 	for _, v := range vus {
 		if v.state.CompareAndSwap(vuIdle, vuSealed) {
 			sealed = append(sealed, v)

@@ -17,7 +17,9 @@ const SummaryVersion = 1
 // A Summary is what a run measured. It is serialized into the run result; durations are
 // nanoseconds in JSON (fields end in _ns).
 type Summary struct {
-	Version  int     `json:"version"`
+	Version int `json:"version"`
+	// Scenario is the scenario's name when the run was one of RunScenarios.
+	Scenario string  `json:"scenario,omitempty"`
 	Workload string  `json:"workload"`
 	Database string  `json:"database"`
 	Dataset  string  `json:"dataset,omitempty"`
@@ -37,8 +39,16 @@ type Summary struct {
 	Operations    []OpStats `json:"operations"`
 	Total         OpStats   `json:"total"` // every operation merged, named "*"
 
-	// Iterations is the number of iterations run (each ran one operation).
+	// Iterations is the number of iterations completed (each ran one operation), failed
+	// ones included.
 	Iterations int64 `json:"iterations"`
+	// Interrupted counts iterations the engine cancelled itself: still running when the
+	// graceful stop or ramp-down ran out, or when Watch aborted the run. They are in neither
+	// Iterations nor the operations' counts.
+	Interrupted int64 `json:"interrupted_iterations"`
+	// VUsMax is the most VUs in use at once (arrival-rate executors: created; ramping-vus:
+	// the highest stage target reached).
+	VUsMax int `json:"vus_max"`
 	// Dropped counts iterations that were due but found no free VU (arrival-rate executors).
 	Dropped int64 `json:"dropped_iterations"`
 	// Late counts iterations that started more than LateAfter after their intended start;
@@ -184,18 +194,7 @@ func (a *opAgg) finish(d time.Duration) (OpStats, error) {
 	if secs := d.Seconds(); secs > 0 {
 		st.OpsPerSec = float64(h.TotalCount()) / secs
 	}
-	if h.TotalCount() > 0 {
-		st.Latency = Latency{
-			Min:  us(h.Min()),
-			Mean: time.Duration(h.Mean() * float64(time.Microsecond)),
-			P50:  us(h.ValueAtPercentile(50)),
-			P90:  us(h.ValueAtPercentile(90)),
-			P95:  us(h.ValueAtPercentile(95)),
-			P99:  us(h.ValueAtPercentile(99)),
-			P999: us(h.ValueAtPercentile(99.9)),
-			Max:  us(h.Max()),
-		}
-	}
+	st.Latency = latencyOf(h)
 	enc, err := h.Encode(hdr.V2CompressedEncodingCookieBase)
 	if err != nil {
 		return st, fmt.Errorf("encode histogram of %q: %w", st.Name, err)
@@ -203,6 +202,23 @@ func (a *opAgg) finish(d time.Duration) (OpStats, error) {
 	st.Histogram = string(enc)
 	st.hist = h
 	return st, nil
+}
+
+// latencyOf summarizes a histogram of microseconds.
+func latencyOf(h *hdr.Histogram) Latency {
+	if h.TotalCount() == 0 {
+		return Latency{}
+	}
+	return Latency{
+		Min:  us(h.Min()),
+		Mean: time.Duration(h.Mean() * float64(time.Microsecond)),
+		P50:  us(h.ValueAtPercentile(50)),
+		P90:  us(h.ValueAtPercentile(90)),
+		P95:  us(h.ValueAtPercentile(95)),
+		P99:  us(h.ValueAtPercentile(99)),
+		P999: us(h.ValueAtPercentile(99.9)),
+		Max:  us(h.Max()),
+	}
 }
 
 // summarize merges the sealed VUs' records into s.
@@ -218,6 +234,7 @@ func (s *Summary) summarize(p *Pool, names []string, weights []float64, sealed [
 			total.add(&v.total[op])
 		}
 		s.Late += v.late
+		s.Interrupted += v.interrupted
 		s.MaxStartLag = max(s.MaxStartLag, v.maxLag)
 	}
 	var errs []error

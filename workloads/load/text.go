@@ -32,8 +32,11 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		return formatFloat(float64(n)/secs) + "/s"
 	}
 	sched := fmt.Sprintf("%d VUs for %s", s.Options.VUs, s.Options.Duration)
-	if s.Options.Rate > 0 {
-		sched = fmt.Sprintf("%s iterations/s, %s", formatFloat(s.Options.Rate), sched)
+	if ex, err := lookupExecutor(s.Executor); err == nil {
+		sched = ex.Schedule(s.Options)
+	}
+	if s.Scenario != "" {
+		add("scenario", "%s", s.Scenario)
 	}
 	add("executor", "%s: %s (seed %d)", s.Executor, sched, s.Seed)
 	workload := s.Workload
@@ -61,11 +64,17 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	errPct := 100 * s.ErrorRate()
 	add("errors", "%s%%   %d out of %d", formatFloat(errPct), s.Total.Errors, s.Total.Count)
 	add("iterations", "%-8d %s", s.Iterations, rate(s.Iterations))
-	if s.Options.Rate > 0 || s.Dropped > 0 {
+	if s.Interrupted > 0 {
+		add("interrupted_iterations", "%d", s.Interrupted)
+	}
+	if s.Options.MaxVUs > 0 || s.Dropped > 0 { // arrival-rate executors
 		add("dropped_iterations", "%-8d %s", s.Dropped, rate(s.Dropped))
 		add("late_iterations", "%-8d max start lag %s", s.Late, formatDuration(s.MaxStartLag))
 	}
 	add("vus", "%d", s.Options.VUs)
+	if s.VUsMax != s.Options.VUs && s.VUsMax > 0 {
+		add("vus_max", "%d", s.VUsMax)
+	}
 	add("duration", "%s", s.Duration.Round(time.Millisecond))
 	if s.Stopped != "" {
 		add("stopped", "%s", s.Stopped)

@@ -1,0 +1,254 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// runArrivals is the open-loop core of the arrival-rate executors. It starts iteration k at
+// p.Start() + at(k), for k = 0, 1, ... while at says ok, each on a free VU, and measures its
+// latency from that intended start. An iteration that finds no free VU waits for a VU being
+// created when the pool may still grow (up to MaxVUs; the creation runs in its own
+// goroutine, never in the scheduling loop), else it is dropped and counted. When the
+// scheduler falls behind it starts the overdue iterations at once, never skipping them.
+func runArrivals(ctx context.Context, p *Pool, at func(k int64) (time.Duration, bool)) error {
+	maxVUs := p.Cap()
+	// Note: a VU is free when its index is in idle; every VU starts free, so the first
+	// iterations never race the VUs' goroutines starting up.
+	idle := make(chan int, maxVUs)
+	work := make([]chan time.Time, maxVUs)
+	// backlog holds iterations due while every VU was busy and one was being created;
+	// whichever VU is free first (the new one, or one that finished) runs them.
+	backlog := make(chan time.Time, maxVUs)
+	var wg sync.WaitGroup
+	start := func(i int) {
+		work[i] = make(chan time.Time, 1)
+		wg.Go(func() {
+			for intended := range work[i] {
+				p.Iterate(ctx, i, intended)
+				for more := true; more; {
+					select {
+					case t := <-backlog:
+						p.Iterate(ctx, i, t)
+					default:
+						more = false
+					}
+				}
+				idle <- i
+			}
+		})
+	}
+	n := p.Size()
+	p.AddActive(n)
+	for i := range n {
+		start(i)
+		idle <- i
+	}
+
+	g := &grower{p: p, requests: make(chan struct{}, maxVUs), done: make(chan struct{})}
+	growCtx, stopGrowing := context.WithCancel(ctx)
+	defer stopGrowing()
+	go g.run(growCtx, func(i int) {
+		start(i)
+		select {
+		case t := <-backlog:
+			work[i] <- t
+		default:
+			idle <- i
+		}
+	})
+
+	schedule(ctx, p.Start(), at, func(intended time.Time) {
+		select {
+		case i := <-idle:
+			work[i] <- intended
+			return
+		default:
+		}
+		if g.canGrow() {
+			select {
+			case backlog <- intended:
+				g.request()
+				return
+			default:
+			}
+		}
+		p.Drop()
+	})
+	stopGrowing()
+	close(g.requests)
+	<-g.done
+	for i := range p.Size() {
+		close(work[i])
+	}
+	wg.Wait()
+	// Due, but no VU was ever free for them.
+	for len(backlog) > 0 {
+		<-backlog
+		p.Drop()
+	}
+	return nil
+}
+
+// A grower creates VUs for runArrivals, one at a time, in its own goroutine.
+type grower struct {
+	p        *Pool
+	requests chan struct{}
+	done     chan struct{}
+	pending  atomic.Int64 // requested, not yet created
+	failed   atomic.Bool  // a creation failed: stop trying
+}
+
+// canGrow says whether another VU may be requested.
+func (g *grower) canGrow() bool {
+	return !g.failed.Load() && int(g.pending.Load())+g.p.Size() < g.p.Cap()
+}
+
+func (g *grower) request() {
+	g.pending.Add(1)
+	g.requests <- struct{}{} // never blocks: at most Cap requests are pending
+}
+
+// run creates a VU per request and hands it to started, until requests is closed.
+func (g *grower) run(ctx context.Context, started func(i int)) {
+	defer close(g.done)
+	for range g.requests {
+		if g.failed.Load() || ctx.Err() != nil {
+			g.pending.Add(-1)
+			continue
+		}
+		i, err := g.p.Grow(ctx)
+		// Note: decremented after Grow counted the VU, so canGrow never over-requests.
+		g.pending.Add(-1)
+		if err != nil {
+			if ctx.Err() == nil {
+				g.failed.Store(true)
+				g.p.warn(fmt.Sprintf("could not add a VU (have %d of at most %d), so iterations were dropped instead: %s", g.p.Size(), g.p.Cap(), redactMessage(err)))
+			}
+			continue
+		}
+		g.p.AddActive(1)
+		started(i)
+	}
+}
+
+// schedule calls fire(start + at(k)) for k = 0, 1, ... while at says ok, waiting for each
+// intended start, until ctx is done. Overdue starts fire at once, in order.
+func schedule(ctx context.Context, start time.Time, at func(k int64) (time.Duration, bool), fire func(intended time.Time)) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for k := int64(0); ; k++ {
+		off, ok := at(k)
+		if !ok || ctx.Err() != nil {
+			return
+		}
+		intended := start.Add(off)
+		if wait := time.Until(intended); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
+			}
+		}
+		fire(intended)
+	}
+}
+
+// A rateStage is a linear ramp of the arrival rate, in iterations per second.
+type rateStage struct {
+	d  time.Duration
+	to float64
+}
+
+// rampAt returns at(k) for schedule: the offset at which the iteration count reaches k when
+// the rate (per second) starts at from and ramps linearly through stages, each from the
+// previous stage's rate to its own; ok is false from the end of the last stage on. k must not
+// decrease from call to call.
+//
+// Note: computed from k and the stage's closed form, not accumulated from intervals, so the
+// total over a run is the integral of the rate, with no drift.
+func rampAt(from float64, stages []rateStage) func(k int64) (time.Duration, bool) {
+	var (
+		j         int
+		stageAt   time.Duration // start of stage j
+		stageBase float64       // iterations due before stage j
+	)
+	var total time.Duration
+	for _, st := range stages {
+		total += st.d
+	}
+	return func(k int64) (time.Duration, bool) {
+		for j < len(stages) {
+			st := stages[j]
+			secs := st.d.Seconds()
+			n := (from + st.to) / 2 * secs
+			x := float64(k) - stageBase
+			if x <= n {
+				off := stageAt + time.Duration(rampOffset(from, st.to, secs, x)*float64(time.Second))
+				return off, off < total
+			}
+			stageBase += n
+			stageAt += st.d
+			from = st.to
+			j++
+		}
+		return 0, false
+	}
+}
+
+// rampOffset solves from*t + (to-from)/(2*secs)*t² = x for t in [0, secs]: when, within a
+// stage ramping the rate from from to to over secs, the x-th iteration is due.
+func rampOffset(from, to, secs, x float64) float64 {
+	if x <= 0 {
+		return 0
+	}
+	a := (to - from) / (2 * secs)
+	// Note: 2x / (from + sqrt(...)) is the root that is stable when a is 0 or tiny.
+	d := from + math.Sqrt(max(from*from+4*a*x, 0))
+	if d <= 0 {
+		return secs
+	}
+	return min(2*x/d, secs)
+}
+
+// planArrivals checks and fills what the arrival-rate executors share: the pool
+// (pre_allocated_vus, with vus a synonym, and max_vus) and time_unit.
+func planArrivals(o Options) (Options, []error) {
+	var errs []error
+	switch {
+	case o.VUs != 0 && o.PreAllocatedVUs != 0 && o.VUs != o.PreAllocatedVUs:
+		errs = append(errs, fmt.Errorf("vus is a synonym of pre_allocated_vus for %s: set one, got %d and %d", o.Executor, o.VUs, o.PreAllocatedVUs))
+	case o.PreAllocatedVUs == 0:
+		o.PreAllocatedVUs = o.VUs
+	}
+	o.VUs = o.PreAllocatedVUs
+	if err := checkVUs("pre_allocated_vus (or vus)", o.VUs); err != nil {
+		errs = append(errs, err)
+	}
+	switch {
+	case o.MaxVUs == 0:
+		o.MaxVUs = o.VUs
+	case o.MaxVUs < o.VUs:
+		errs = append(errs, fmt.Errorf("max_vus (%d) must be at least pre_allocated_vus (%d)", o.MaxVUs, o.VUs))
+	}
+	switch {
+	case o.TimeUnit == 0:
+		o.TimeUnit = DefaultTimeUnit
+	case o.TimeUnit < 0:
+		errs = append(errs, fmt.Errorf("time_unit must be positive, got %s (zero means %s)", o.TimeUnit, DefaultTimeUnit))
+	}
+	return o, errs
+}
+
+// poolText describes an arrival-rate pool: "4 VUs" or "4-32 VUs".
+func poolText(o Options) string {
+	if o.MaxVUs > o.VUs {
+		return fmt.Sprintf("%d-%d VUs", o.VUs, o.MaxVUs)
+	}
+	return fmt.Sprintf("%d VUs", o.VUs)
+}
