@@ -1,11 +1,12 @@
-// Package baselines will hold recorded results and the regression gate that compares a run
-// with them. Its subpackages are the parts that exist so far:
+// Package baselines holds recorded results and the regression gate that compares a run with
+// them. Its subpackages:
 //
 //   - stats: the statistics of the gate (Mann-Whitney U, bootstrap interval of the ratio of
 //     medians, verdicts with a power calculation, e-divisive change points over history);
+//   - store: recorded baselines as versioned JSON files, written atomically, append-only;
+//   - gate: candidate runs against a baseline, per measure, with the database metrics that
+//     moved in the same window;
 //   - benchfmt: results in the Go benchmark text format, so benchstat reads them unchanged.
 //
-// The store of recorded baselines, the CLI and the Gherkin steps are still to come (the
-// baselines issue); results are already written in the versioned schema they will read
-// (package result).
+// docs/baselines.md describes the files, the verdict rule and how to use the gate in CI.
 package baselines

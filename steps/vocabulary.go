@@ -35,6 +35,7 @@ func definitions(w *World) []Sentence {
 	all = append(all, executorSentences(w)...)
 	all = append(all, checkSentences(w)...)
 	all = append(all, thresholdSentences(w)...)
+	all = append(all, baselineSentences(w)...)
 	return all
 }
 

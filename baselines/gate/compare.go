@@ -1,0 +1,198 @@
+package gate
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dbharness/dbharness/baselines/stats"
+	"github.com/dbharness/dbharness/baselines/store"
+)
+
+// Defaults of Options.
+const (
+	DefaultThreshold  = stats.DefaultThreshold // "more than 5% slower"
+	DefaultConfidence = 0.99                   // "at 99% confidence": Mann-Whitney alpha 0.01
+	DefaultTop        = 5
+	DefaultMinEffect  = 2.0
+)
+
+// Options say what counts as a regression; a zero field takes its default.
+type Options struct {
+	// Threshold is the relative change for the worse that is a regression: 0.05 is "more
+	// than 5% slower" (throughput 5% lower, latency 5% higher).
+	Threshold float64
+	// Confidence is how sure the gate must be: the Mann-Whitney test runs at
+	// alpha = 1 - Confidence. The interval of the ratio stays at stats.DefaultConfidence.
+	Confidence float64
+	// Seed seeds the bootstrap, so a comparison is reproducible.
+	Seed uint64
+	// Top is how many moved database metrics the attribution lists (default 5).
+	Top int
+	// MinEffect is the smallest standardized effect (difference of means in pooled
+	// standard deviations) a metric needs to be listed (default 2).
+	MinEffect float64
+}
+
+func (o Options) withDefaults() Options {
+	if o.Threshold == 0 {
+		o.Threshold = DefaultThreshold
+	}
+	if o.Confidence == 0 {
+		o.Confidence = DefaultConfidence
+	}
+	if o.Top == 0 {
+		o.Top = DefaultTop
+	}
+	if o.MinEffect == 0 {
+		o.MinEffect = DefaultMinEffect
+	}
+	return o
+}
+
+// Validate says what is wrong with o once its zero fields take their defaults.
+func (o Options) Validate() error {
+	o = o.withDefaults()
+	if !(o.Confidence > 0.5 && o.Confidence < 1) {
+		return fmt.Errorf("confidence must be between 50%% and 100%%, got %g%%", 100*o.Confidence)
+	}
+	if err := o.statsConfig(stats.LowerIsBetter).Validate(); err != nil {
+		return err
+	}
+	if o.Top < 0 || o.MinEffect < 0 {
+		return fmt.Errorf("attribution needs Top >= 0 and MinEffect >= 0, got %d and %g", o.Top, o.MinEffect)
+	}
+	return nil
+}
+
+func (o Options) statsConfig(dir stats.Direction) stats.Config {
+	return stats.Config{Direction: dir, Threshold: o.Threshold, Alpha: 1 - o.Confidence, Seed: o.Seed}
+}
+
+// A Report is a comparison of candidate runs with a baseline.
+type Report struct {
+	Name       string        `json:"name"`
+	Verdict    stats.Verdict `json:"verdict"`
+	Threshold  float64       `json:"threshold"`
+	Confidence float64       `json:"confidence"`
+	// BaselineRuns and CandidateRuns are the number of runs on each side.
+	BaselineRuns  int   `json:"baseline_runs"`
+	CandidateRuns int   `json:"candidate_runs"`
+	Rows          []Row `json:"rows"`
+	// Attribution lists the database metrics that moved most between the baseline's runs
+	// and the candidate's, when a measure regressed.
+	Attribution []Moved `json:"attribution,omitempty"`
+	// Warnings are problems that do not stop the comparison: different machines, engines
+	// or loads on the two sides, too few runs.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// A Row is the comparison of one measure of one operation.
+type Row struct {
+	Operation string `json:"operation"` // "*" is every operation merged
+	Measure   string `json:"measure"`   // ops/s, p95, p99, error rate
+	// Baseline and Candidate are the medians of the runs (latencies in seconds, error rate
+	// as a fraction).
+	Baseline  Number `json:"baseline"`
+	Candidate Number `json:"candidate"`
+	// Ratio is Candidate/Baseline, CILow..CIHigh its interval at stats.DefaultConfidence.
+	Ratio      Number        `json:"ratio"`
+	CILow      Number        `json:"ci_low"`
+	CIHigh     Number        `json:"ci_high"`
+	P          Number        `json:"p"`
+	Verdict    stats.Verdict `json:"verdict"`
+	RunsNeeded int           `json:"runs_needed,omitempty"`
+	Warnings   []string      `json:"warnings,omitempty"`
+}
+
+// Compare compares candidate runs with baseline runs: every measure of every operation
+// both sides have, the overall verdict (any measure regressed: regressed; else any
+// inconclusive: inconclusive; else any improved: improved; else unchanged), the database
+// metrics that moved most when a measure regressed, and warnings about sides that are not
+// alike. The options must be valid (Options.Validate).
+func Compare(name string, baseline, candidate []store.Run, opts Options) *Report {
+	opts = opts.withDefaults()
+	rep := &Report{Name: name, Threshold: opts.Threshold, Confidence: opts.Confidence,
+		BaselineRuns: len(baseline), CandidateRuns: len(candidate), Verdict: stats.Inconclusive}
+	if err := opts.Validate(); err != nil {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("invalid settings: %v", err))
+		return rep
+	}
+	switch {
+	case len(baseline) == 0:
+		rep.Warnings = append(rep.Warnings, "the baseline has no accepted runs: record runs and accept them first")
+		return rep
+	case len(candidate) == 0:
+		rep.Warnings = append(rep.Warnings, "there are no candidate runs to compare")
+		return rep
+	}
+	rep.Warnings = append(rep.Warnings, EnvironmentWarnings(baseline, candidate)...)
+	for _, op := range operations(baseline, candidate) {
+		for _, m := range measureKinds() {
+			rep.Rows = append(rep.Rows, compareMeasure(op, m, baseline, candidate, opts))
+		}
+	}
+	if len(rep.Rows) == 0 {
+		rep.Warnings = append(rep.Warnings, "the two sides have no operation in common: they ran different workloads")
+		return rep
+	}
+	rep.Verdict = overall(rep.Rows)
+	if rep.Verdict == stats.Regressed {
+		rep.Attribution = Attribute(baseline, candidate, opts.Top, opts.MinEffect)
+	}
+	return rep
+}
+
+func compareMeasure(op string, m measure, baseline, candidate []store.Run, opts Options) Row {
+	b, c := values(baseline, op, m), values(candidate, op, m)
+	row := Row{Operation: op, Measure: m.name}
+	if m.name == "error rate" {
+		if allZero(b) && allZero(c) {
+			row.Baseline, row.Candidate, row.Ratio = 0, 0, 1
+			row.CILow, row.CIHigh, row.P = 1, 1, Number(math.NaN())
+			row.Verdict = stats.Unchanged
+			return row
+		}
+		for i := range b {
+			b[i] += errorFloor
+		}
+		for i := range c {
+			c[i] += errorFloor
+		}
+	}
+	cmp := stats.Compare(b, c, opts.statsConfig(m.dir))
+	row.Baseline, row.Candidate = Number(cmp.BaselineMedian), Number(cmp.CandidateMedian)
+	if m.name == "error rate" {
+		row.Baseline -= errorFloor
+		row.Candidate -= errorFloor
+	}
+	row.Ratio, row.CILow, row.CIHigh, row.P = Number(cmp.Ratio), Number(cmp.CILow), Number(cmp.CIHigh), Number(cmp.P)
+	row.Verdict, row.Warnings = cmp.Verdict, cmp.Warnings
+	if cmp.Verdict == stats.Inconclusive {
+		row.RunsNeeded = cmp.RunsNeeded
+	}
+	return row
+}
+
+func allZero(x []float64) bool {
+	for _, v := range x {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// overall is the verdict of a set of rows: the worst of them, in the order regressed,
+// inconclusive, improved, unchanged.
+func overall(rows []Row) stats.Verdict {
+	has := map[stats.Verdict]bool{}
+	for _, r := range rows {
+		has[r.Verdict] = true
+	}
+	for _, v := range []stats.Verdict{stats.Regressed, stats.Inconclusive, stats.Improved} {
+		if has[v] {
+			return v
+		}
+	}
+	return stats.Unchanged
+}

@@ -1,0 +1,229 @@
+package gate
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dbharness/dbharness/baselines/stats"
+	"github.com/dbharness/dbharness/baselines/store"
+	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/result"
+)
+
+// noise are the relative deviations of five runs from their level: ±1% at most, as runs
+// on a quiet machine vary.
+var noise = []float64{-0.01, -0.005, 0, 0.005, 0.01}
+
+// otherNoise is another draw of the same noise, for the second side of an A/A comparison.
+var otherNoise = []float64{-0.007, 0.008, -0.002, 0.003, -0.004}
+
+// synthRun is one run of a one-operation workload at opsPerSec with a p95 of p95ms, and
+// database metrics.
+func synthRun(opsPerSec, p95ms, dev float64, metrics map[string]float64) store.Run {
+	f := 1 + dev
+	m := store.Measures{Name: "transfer", Count: 10000, OpsPerSec: opsPerSec * f,
+		P50: time.Duration(p95ms / 3 * f * float64(time.Millisecond)),
+		P95: time.Duration(p95ms * f * float64(time.Millisecond)),
+		P99: time.Duration(2 * p95ms * f * float64(time.Millisecond))}
+	r := store.Run{Workload: "postgresql/tpcb", Executor: "constant-vus",
+		Environment: result.Environment{Host: "ci-1", CPUModel: "Xeon", CPUs: 8, OS: "linux", Arch: "amd64"},
+		Engine:      &engines.Info{Engine: "postgresql", Version: "15.8", Settings: map[string]string{"shared_buffers": "128MB"}},
+		Operations:  []store.Measures{m}, Total: m, Metrics: map[string]store.Metric{}}
+	r.Total.Name = "*"
+	for name, v := range metrics {
+		r.Metrics[name] = store.Metric{Stat: store.PerSecond, Value: v}
+	}
+	return r
+}
+
+// sides builds five baseline and five candidate runs; the candidate is slower by slowdown
+// (0.10 = 10% fewer ops/s, 10% higher latency) and its blocks read move by blocksShift
+// standard deviations.
+func sides(slowdown, blocksShift float64, candNoise []float64) (base, cand []store.Run) {
+	blocks := []float64{10, 11, 12, 13, 14} // standard deviation 1.58
+	sd := stats.StdDev(blocks)
+	wobble := []float64{5, 6, 7, 8, 9}
+	for i := range 5 {
+		base = append(base, synthRun(1000, 10, noise[i], map[string]float64{
+			"db_blocks_read_total": blocks[i], "db_wobble_total": wobble[i], "db_constant": 3,
+			"db_commits_total": 1000 * (1 + noise[i]),
+		}))
+		cand = append(cand, synthRun(1000*(1-slowdown), 10*(1+slowdown), candNoise[i], map[string]float64{
+			"db_blocks_read_total": blocks[i] + blocksShift*sd, "db_wobble_total": wobble[(i+2)%5], "db_constant": 3,
+			// commits scale with throughput but vary more: they move less than 5 SD.
+			"db_commits_total": 1000 * (1 - slowdown) * (1 + 8*candNoise[i]),
+		}))
+	}
+	return base, cand
+}
+
+func TestTenPercentSlowerIsRegressedAndTheMovedMetricRanksFirst(t *testing.T) {
+	base, cand := sides(0.10, 5, noise)
+	rep := Compare("postgresql/tpcb", base, cand, Options{})
+	if rep.Verdict != stats.Regressed {
+		t.Fatalf("verdict %s, want regressed; rows %+v", rep.Verdict, rep.Rows)
+	}
+	for _, row := range rep.Rows {
+		want := stats.Regressed
+		if row.Measure == "error rate" {
+			want = stats.Unchanged
+		}
+		if row.Verdict != want {
+			t.Errorf("%s %s: %s, want %s", row.Operation, row.Measure, row.Verdict, want)
+		}
+	}
+	if len(rep.Rows) != 4 {
+		t.Errorf("a one-operation workload gives %d rows, want 4 (no separate total)", len(rep.Rows))
+	}
+	if len(rep.Attribution) == 0 || rep.Attribution[0].Metric != "db_blocks_read_total" {
+		t.Fatalf("attribution %+v, want db_blocks_read_total first", rep.Attribution)
+	}
+	if got := float64(rep.Attribution[0].Effect); got < 4.99 || got > 5.01 {
+		t.Errorf("effect %v, want 5", got)
+	}
+	for _, m := range rep.Attribution {
+		if m.Metric == "db_constant" || m.Metric == "db_wobble_total" {
+			t.Errorf("%s listed: it did not move", m.Metric)
+		}
+	}
+	if len(rep.Warnings) != 0 {
+		t.Errorf("warnings on alike sides: %v", rep.Warnings)
+	}
+}
+
+func TestAAIsUnchanged(t *testing.T) {
+	base, cand := sides(0, 0, otherNoise)
+	rep := Compare("postgresql/tpcb", base, cand, Options{})
+	if rep.Verdict != stats.Unchanged {
+		t.Errorf("A/A verdict %s, want unchanged; rows %+v", rep.Verdict, rep.Rows)
+	}
+	if len(rep.Attribution) != 0 {
+		t.Errorf("attribution without a regression: %+v", rep.Attribution)
+	}
+}
+
+func TestTooFewRunsIsInconclusive(t *testing.T) {
+	base, cand := sides(0.10, 5, noise)
+	rep := Compare("x", base[:3], cand[:3], Options{})
+	if rep.Verdict != stats.Inconclusive {
+		t.Errorf("3 runs per side: %s, want inconclusive", rep.Verdict)
+	}
+	// At 95% confidence (alpha 0.05) four runs per side can decide.
+	rep = Compare("x", base[:4], cand[:4], Options{Confidence: 0.95})
+	if rep.Verdict != stats.Regressed {
+		t.Errorf("4 runs per side at 95%%: %s, want regressed", rep.Verdict)
+	}
+}
+
+func TestErrorsAppearingIsARegression(t *testing.T) {
+	base, cand := sides(0, 0, otherNoise)
+	for i := range cand {
+		cand[i].Total.Errors, cand[i].Total.ErrorRate = 10, 0.001*(1+otherNoise[i])
+		cand[i].Operations[0].ErrorRate = cand[i].Total.ErrorRate
+	}
+	rep := Compare("x", base, cand, Options{})
+	if rep.Verdict != stats.Regressed {
+		t.Errorf("verdict %s, want regressed", rep.Verdict)
+	}
+	for _, row := range rep.Rows {
+		if row.Measure == "error rate" && (row.Verdict != stats.Regressed || float64(row.Baseline) != 0) {
+			t.Errorf("error rate row %+v", row)
+		}
+	}
+}
+
+func TestEnvironmentMismatchIsFlagged(t *testing.T) {
+	base, cand := sides(0, 0, otherNoise)
+	for i := range cand {
+		cand[i].Environment.CPUModel = "EPYC"
+		cand[i].Engine = &engines.Info{Engine: "postgresql", Version: "16.2", Settings: map[string]string{"shared_buffers": "1GB"}}
+	}
+	rep := Compare("x", base, cand, Options{})
+	text := strings.Join(rep.Warnings, "\n")
+	for _, want := range []string{"CPU model differs: baseline Xeon, candidate EPYC: a comparison across machines",
+		"engine version differs: baseline 15.8, candidate 16.2", "setting shared_buffers differs: baseline 128MB, candidate 1GB"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("warnings lack %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestMarkdownAndJSON(t *testing.T) {
+	base, cand := sides(0.10, 5, noise)
+	rep := Compare("postgresql/tpcb", base, cand, Options{})
+	var md bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", md.String())
+	for _, want := range []string{
+		"### Baseline `postgresql/tpcb`: regressed",
+		"| measure | baseline | candidate | delta (95% CI) | p | verdict |",
+		"| transfer ops/s | 1,000 | 900 | -10.0% (",
+		"| transfer p95 | 10ms | 11ms | +10.0% (",
+		"| transfer error rate | 0% | 0% | ~ | - | unchanged |",
+		"In the same window",
+		"- `db_blocks_read_total` per second 12 → 19.9 (+66%, 5.0 SD)",
+	} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("Markdown lacks %q", want)
+		}
+	}
+	if strings.Contains(strings.ToLower(md.String()), "because") {
+		t.Error("the report says \"because\"")
+	}
+	b, err := json.Marshal(Compare("x", base[:2], cand[:2], Options{})) // NaN statistics
+	if err != nil {
+		t.Fatalf("JSON of an undecided comparison: %v", err)
+	}
+	var back Report
+	if err := json.Unmarshal(b, &back); err != nil || back.Verdict != stats.Inconclusive {
+		t.Errorf("round trip: %v, %+v", err, back)
+	}
+}
+
+func TestHistoryFindsWhereAShiftBegan(t *testing.T) {
+	var runs []store.Run
+	for i := range 20 {
+		level := 1000.0
+		if i >= 12 {
+			level = 900
+		}
+		r := synthRun(level, 10, noise[i%5], nil)
+		r.ID = i + 1
+		runs = append(runs, r)
+	}
+	shifts := History(runs, stats.EDivisiveConfig{Seed: 1})
+	found := false
+	for _, s := range shifts {
+		if s.Measure == "ops/s" && s.Operation == "transfer" {
+			found = true
+			if s.RunID != 13 || s.Before < 990 || s.After > 910 {
+				t.Errorf("shift %+v, want from run 13, 1000 -> 900", s)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no ops/s shift found: %+v", shifts)
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	for x, want := range map[float64]string{12: "12", 4800: "4,800", 0.991: "0.991", 1234567: "1,234,567", 99.14: "99.1", 0: "0", 1.5: "1.5", -2500: "-2,500"} {
+		if got := formatNumber(x); got != want {
+			t.Errorf("formatNumber(%v) = %q, want %q", x, got, want)
+		}
+	}
+	m := Moved{Metric: "postgresql_blocks_read_total", Stat: store.PerSecond, Baseline: 12, Candidate: 4800, Effect: 41}
+	if got, want := movedText(m), "postgresql_blocks_read_total per second 12 → 4,800 (+399x, 41.0 SD)"; got != want {
+		t.Errorf("movedText = %q, want %q", got, want)
+	}
+	for s, want := range map[float64]string{0.0041: "4.1ms", 0.000812: "812µs", 1.25: "1.25s"} {
+		if got := formatSeconds(s); got != want {
+			t.Errorf("formatSeconds(%v) = %q, want %q", s, got, want)
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package gate
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/dbharness/dbharness/baselines/stats"
+)
+
+// WriteMarkdown writes the report as Markdown fit for a pull-request comment: a heading
+// with the verdict, a benchstat-like table (`~` where nothing changed), the database metrics
+// that moved in the same window, and the warnings.
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### Baseline `%s`: %s\n\n", r.Name, r.Verdict)
+	fmt.Fprintf(&b, "%d baseline runs, %d candidate runs. A regression is more than %s worse at %s confidence.\n\n",
+		r.BaselineRuns, r.CandidateRuns, percent(r.Threshold), percent(r.Confidence))
+	if len(r.Rows) > 0 {
+		fmt.Fprintf(&b, "| measure | baseline | candidate | delta (%s CI) | p | verdict |\n", percent(stats.DefaultConfidence))
+		b.WriteString("|---|--:|--:|--:|--:|---|\n")
+		for _, row := range r.Rows {
+			op := row.Operation
+			if op == "*" {
+				op = "all operations"
+			}
+			fmt.Fprintf(&b, "| %s %s | %s | %s | %s | %s | %s |\n", op, row.Measure,
+				formatValue(row.Measure, float64(row.Baseline)), formatValue(row.Measure, float64(row.Candidate)),
+				delta(row), pValue(row.P), verdictCell(row))
+		}
+		b.WriteString("\n")
+	}
+	if len(r.Attribution) > 0 {
+		b.WriteString("In the same window, these database metrics moved most (mean per run, baseline → candidate, ranked by standardized effect):\n\n")
+		for _, m := range r.Attribution {
+			fmt.Fprintf(&b, "- `%s` %s\n", m.Metric, strings.TrimPrefix(m.Text, m.Metric+" "))
+		}
+		b.WriteString("\n")
+	}
+	var notes []string
+	notes = append(notes, r.Warnings...)
+	for _, row := range r.Rows {
+		for _, w := range row.Warnings {
+			notes = append(notes, fmt.Sprintf("%s %s: %s", opName(row.Operation), row.Measure, w))
+		}
+	}
+	if len(notes) > 0 {
+		b.WriteString("Warnings:\n\n")
+		for _, n := range notes {
+			fmt.Fprintf(&b, "- %s\n", n)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func opName(op string) string {
+	if op == "*" {
+		return "all operations"
+	}
+	return op
+}
+
+// delta is the table's change column: `~` when unchanged, else the change of the median
+// and its interval.
+func delta(row Row) string {
+	if row.Verdict == stats.Unchanged || math.IsNaN(float64(row.Ratio)) {
+		return "~"
+	}
+	rel := func(x Number) string { return fmt.Sprintf("%+.1f%%", 100*(float64(x)-1)) }
+	if row.Measure == "error rate" && float64(row.Ratio) >= 2 {
+		return fmt.Sprintf("%sx", formatNumber(float64(row.Ratio)))
+	}
+	if math.IsNaN(float64(row.CILow)) {
+		return rel(row.Ratio)
+	}
+	return fmt.Sprintf("%s (%s … %s)", rel(row.Ratio), rel(row.CILow), rel(row.CIHigh))
+}
+
+func pValue(p Number) string {
+	switch f := float64(p); {
+	case math.IsNaN(f):
+		return "-"
+	case f < 0.001:
+		return "<0.001"
+	default:
+		return fmt.Sprintf("%.3f", f)
+	}
+}
+
+func verdictCell(row Row) string {
+	switch row.Verdict {
+	case stats.Regressed:
+		return "**regressed**"
+	case stats.Inconclusive:
+		if row.RunsNeeded > 0 {
+			return fmt.Sprintf("inconclusive (~%d runs per side would decide)", row.RunsNeeded)
+		}
+	}
+	return string(row.Verdict)
+}
+
+func percent(f float64) string {
+	return formatNumber(100*f) + "%"
+}
