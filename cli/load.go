@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ const ExitThresholds = 99
 // loadFlags are k6's executor options as flags.
 type loadFlags struct {
 	engine, version, provider, dsn, workload, dataset, out string
+	cpuProfile                                             string
 	scale                                                  int
 	opts                                                   load.Options
 	stages                                                 string
@@ -42,6 +44,7 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&f.dataset, "dataset", "", "dataset to load first (default: the workload's, when --scale is set)")
 	fs.IntVar(&f.scale, "scale", 0, "load the dataset at this scale first; 0 uses the data already there")
 	fs.StringVar(&f.out, "out", "reports/out", "folder for result.json and report.md; empty to write none")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of dbharness itself during the load to this file (go tool pprof)")
 	o := &f.opts
 	fs.StringVar(&o.Executor, "executor", "constant-vus", "k6 executor: "+strings.Join(load.Executors(), ", "))
 	fs.IntVar(&o.VUs, "vus", 0, "virtual users (workers, one connection each)")
@@ -146,7 +149,12 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 				p.Elapsed.Round(time.Second), p.Total, p.OpsPerSec, p.P95.Round(time.Microsecond), p.Errors, p.Dropped)
 		}
 	}
+	stopProfile, err := startCPUProfile(f.cpuProfile)
+	if err != nil {
+		return ExitError{Code: ExitUsage, Err: err}
+	}
 	summary, runErr := load.Run(ctx, run, target, opts)
+	stopProfile()
 	if opts.Progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
@@ -279,4 +287,21 @@ func loadDataset(ctx context.Context, engine, name string, scale int, t workload
 	}
 	fmt.Fprintf(stderr, "dataset %s at scale %d loaded in %s\n", name, scale, time.Since(started).Round(time.Millisecond))
 	return nil
+}
+
+// startCPUProfile profiles the harness's own CPU use, for finding what limits the load it
+// can drive; "" profiles nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
