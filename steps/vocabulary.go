@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/cucumber/godog"
 
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/internal/nearest"
 	"github.com/dbharness/dbharness/result"
 )
 
@@ -80,28 +79,11 @@ func InitializeScenario(sc *godog.ScenarioContext, opts Options) {
 
 // Suggest returns the sentences closest to an undefined step, best first, as examples.
 func Suggest(text string, n int) []string {
-	type scored struct {
-		example string
-		score   int
-	}
-	words := strings.Fields(strings.ToLower(text))
-	var all []scored
+	var examples []string
 	for _, s := range Vocabulary() {
-		ex := strings.ToLower(s.Example)
-		score := 0
-		for _, wd := range words {
-			if strings.Contains(ex, wd) {
-				score++
-			}
-		}
-		all = append(all, scored{s.Example, score})
+		examples = append(examples, s.Example)
 	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].score > all[j].score })
-	var out []string
-	for i := 0; i < n && i < len(all); i++ {
-		out = append(out, all[i].example)
-	}
-	return out
+	return nearest.Names(text, examples, n)
 }
 
 // ExampleMatches reports whether every sentence's example matches its own pattern; a test

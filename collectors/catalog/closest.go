@@ -1,86 +1,16 @@
 package catalog
 
-import (
-	"sort"
-	"strings"
-)
+import "github.com/dbharness/dbharness/internal/nearest"
 
 // Closest returns up to n declared metric names nearest to name, best first, for "did you
-// mean" messages. Nearness mixes the edit distance of the whole names with the share of
-// name's snake_case tokens that the candidate also has, so both a typo
-// (postgresql_xact_comit_total) and a fragment (xact_commit) find postgresql_xact_commit_total.
+// mean" messages: a typo (postgresql_xact_comit_total) and a fragment (xact_commit) both find
+// postgresql_xact_commit_total.
 func Closest(name string, n int) []string {
-	if n <= 0 {
-		return nil
-	}
-	name = strings.ToLower(strings.TrimSpace(name))
 	mu.RLock()
-	type scored struct {
-		name  string
-		score float64
-	}
-	cands := make([]scored, 0, len(metrics))
+	names := make([]string, 0, len(metrics))
 	for cand := range metrics {
-		cands = append(cands, scored{cand, distance(name, cand)})
+		names = append(names, cand)
 	}
 	mu.RUnlock()
-	sort.Slice(cands, func(i, j int) bool {
-		if cands[i].score != cands[j].score {
-			return cands[i].score < cands[j].score
-		}
-		return cands[i].name < cands[j].name
-	})
-	out := make([]string, 0, n)
-	for _, c := range cands[:min(n, len(cands))] {
-		out = append(out, c.name)
-	}
-	return out
-}
-
-// distance is lower for nearer names: the edit distance normalised to [0,1], minus the share
-// of query tokens found (exactly or with one typo) among the candidate's tokens.
-func distance(query, cand string) float64 {
-	d := float64(levenshtein(query, cand)) / float64(max(len(query), len(cand), 1))
-	qt := strings.FieldsFunc(query, isSep)
-	ct := strings.FieldsFunc(cand, isSep)
-	shared := 0.0
-	for _, q := range qt {
-		best := 0.0
-		for _, c := range ct {
-			switch {
-			case q == c:
-				best = 1
-			case len(q) > 3 && levenshtein(q, c) == 1:
-				best = max(best, 0.75)
-			}
-		}
-		shared += best
-	}
-	if len(qt) > 0 {
-		d -= shared / float64(len(qt))
-	}
-	return d
-}
-
-func isSep(r rune) bool { return r == '_' || r == '.' || r == ' ' || r == '-' }
-
-// levenshtein is the edit distance between a and b, in bytes (metric names are ASCII).
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return nearest.Names(name, names, n)
 }

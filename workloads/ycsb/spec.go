@@ -17,6 +17,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/dbharness/dbharness/internal/nearest"
 	"github.com/dbharness/dbharness/workloads/generators"
 )
 
@@ -266,36 +267,11 @@ func kindName(k reflect.Kind) string {
 
 // didYouMean suggests the known key closest to a misspelt one.
 func didYouMean(k string, known []string) string {
-	best, bestD := "", 4
-	for _, c := range known {
-		if d := editDistance(k, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if best == "" {
+	best := nearest.Names(k, known, 1)
+	if len(best) == 0 || nearest.Levenshtein(k, best[0]) > 3 {
 		return ""
 	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return fmt.Sprintf(" (did you mean %q?)", best[0])
 }
 
 // yamlErrorLine digs the line number out of a yaml.v3 error ("yaml: line 3: ...").
