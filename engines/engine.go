@@ -186,3 +186,10 @@ func Resolve(ctx context.Context, e Engine, p Provider) (Provider, error) {
 
 // ErrUnsupported is returned by an optional capability the instance's provider lacks.
 var ErrUnsupported = errors.New("not supported by this engine or provider")
+
+// A StatementRunner is an optional Engine capability: run one statement (SQL, or the
+// database's command language) against an instance, for scenarios that change the database
+// on purpose (drop an index, change a setting) between two measurements.
+type StatementRunner interface {
+	RunStatement(ctx context.Context, inst Instance, statement string) error
+}

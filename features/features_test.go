@@ -43,7 +43,10 @@ func TestExpectedFailuresFailWithTheirReasons(t *testing.T) {
 	want := map[string][]string{
 		"An impossible latency limit fails and says by how much": {`p50 latency of "select" is`, "not below 1µs"},
 		"A threshold that fails stops the load early":            {"p(50)<1µs", "abortOnFail", "aborted after"},
+		"Point selects without their index are a regression, with the metrics that moved": {
+			`regression against the baseline "regression/point-select"`, "regressed", "In the same window", "postgresql_tup_returned_total"},
 	}
+	t.Setenv("DBHARNESS_BASELINES", t.TempDir())
 	var out bytes.Buffer
 	outcome, err := runner.Run(context.Background(), runner.Options{
 		Paths: []string{"."}, Tags: "@expected-failure", Format: "progress", NoColors: true,

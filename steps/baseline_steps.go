@@ -158,10 +158,13 @@ func (w *World) lastRuns() ([]*load.Summary, error) {
 	}
 	last := w.lastLoad
 	var out []*load.Summary
-	for _, s := range w.rec.Loads {
+	for _, s := range w.rec.Loads[w.series:] {
 		if s.Stopped == "" && s.Workload == last.Workload && sameLoad(s.Options, last.Options) {
 			out = append(out, s)
 		}
+	}
+	if len(out) == 0 && last.Stopped == "" {
+		return nil, fmt.Errorf("no run of %s since the last change to the database: run the workload again first", last.Workload)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("the last run of %s ended early (%s): a partial run is no measure for a baseline", last.Workload, last.Stopped)

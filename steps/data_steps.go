@@ -43,6 +43,7 @@ func (w *World) loadDataset(ctx context.Context, name string, scale int) error {
 		return w.explain(fmt.Errorf("load dataset %q at scale %d: %w", name, scale, err))
 	}
 	w.rec.Datasets = append(w.rec.Datasets, result.Dataset{Name: name, Scale: scale, Duration: time.Since(started)})
+	w.newSeries()
 	return nil
 }
 

@@ -22,6 +22,11 @@ func databaseSentences(w *World) []Sentence {
 			Example: "a PostgreSQL 15 database",
 			Help:    "Starts a private database of that engine and version (provider from --provider: a local process here, a container where Docker runs) and starts its collectors. The version is optional.",
 			fn:      w.startDatabase},
+		{Area: "database", Keyword: "When",
+			Pattern: `^the statement "((?:[^"\\]|\\.)*)" runs$`,
+			Example: `the statement "DROP INDEX pgbench_accounts_pkey" runs`,
+			Help:    `Runs one statement (SQL, or the database's command language) against the database, to change it on purpose between measurements; write \" for a quote inside it. Runs that come after it are never compared with runs from before.`,
+			fn:      w.runStatement},
 		{Area: "database", Keyword: "Given",
 			Pattern: `^the collectors scrape every (\S+)$`,
 			Example: "the collectors scrape every 500ms",
@@ -86,5 +91,25 @@ func (w *World) setScrapeInterval(ctx context.Context, every string) error {
 		return fmt.Errorf("set the scrape interval before the database step: sampling has already started every %s", w.interval)
 	}
 	w.interval = d
+	return nil
+}
+
+func (w *World) runStatement(ctx context.Context, statement string) error {
+	db, err := w.needDB()
+	if err != nil {
+		return err
+	}
+	eng, err := engines.Lookup(db.engine)
+	if err != nil {
+		return err
+	}
+	runner, ok := eng.(engines.StatementRunner)
+	if !ok {
+		return fmt.Errorf("%s cannot run statements from a scenario", db.engine)
+	}
+	if err := runner.RunStatement(ctx, db.inst, strings.ReplaceAll(statement, `\"`, `"`)); err != nil {
+		return w.explain(err)
+	}
+	w.newSeries()
 	return nil
 }

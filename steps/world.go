@@ -55,6 +55,10 @@ type World struct {
 	// loadStart is the time of the sample taken just before the last load: metric checks
 	// measure from there.
 	loadStart time.Time
+	// series is the index in rec.Loads where the current series of comparable runs starts:
+	// a change to the database (a statement, a dataset) starts a new one, so runs from
+	// before it are never compared as if nothing had changed.
+	series int
 	// abortOn are thresholds that stop the workload runs that follow when they fail.
 	abortOn []thresholds.Threshold
 }
@@ -86,6 +90,9 @@ func (w *World) needDB() (*database, error) {
 	}
 	return w.db, nil
 }
+
+// newSeries starts a new series of comparable workload runs.
+func (w *World) newSeries() { w.series = len(w.rec.Loads) }
 
 // ensureSampler starts sampling the collectors if it is not running yet.
 func (w *World) ensureSampler(ctx context.Context) {
