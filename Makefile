@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench bench-load bench-pg-vs-pgbench clean
+.PHONY: all deps build demo test vet bench bench-load bench-pg-vs-pgbench calibrate-gate clean
 
 all: build
 
@@ -33,6 +33,11 @@ bench-pg-vs-pgbench: deps build
 # The load engine next to pgbench and go-ycsb (ratios), and its own cost.
 bench-load: deps build
 	scripts/bench-load.sh
+
+# The regression gate's false alarms (A/A) and power (injected 5% and 10% slowdowns) on a
+# real PostgreSQL; RUN_SECONDS=2 AA=10 AB=5 for a quick look.
+calibrate-gate: deps build
+	scripts/calibrate-gate.sh
 
 # Every go benchmark (no database needed for most).
 bench:

@@ -27,6 +27,7 @@ const ExitThresholds = 99
 type loadFlags struct {
 	engine, version, provider, dsn, workload, dataset, out string
 	cpuProfile                                             string
+	injectDelay                                            time.Duration
 	scale                                                  int
 	opts                                                   load.Options
 	stages                                                 string
@@ -44,6 +45,7 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&f.dataset, "dataset", "", "dataset to load first (default: the workload's, when --scale is set)")
 	fs.IntVar(&f.scale, "scale", 0, "load the dataset at this scale first; 0 uses the data already there")
 	fs.StringVar(&f.out, "out", "reports/out", "folder for result.json and report.md; empty to write none")
+	fs.DurationVar(&f.injectDelay, "inject-delay", 0, "make every operation this much longer (to calibrate the regression gate with a known slowdown)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of dbharness itself during the load to this file (go tool pprof)")
 	o := &f.opts
 	fs.StringVar(&o.Executor, "executor", "constant-vus", "k6 executor: "+strings.Join(load.Executors(), ", "))
@@ -128,7 +130,7 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 		}
 		rec.Datasets = append(rec.Datasets, result.Dataset{Name: name, Scale: f.scale})
 	}
-	run, err := workloads.ForRun(ctx, wl, target)
+	run, err := workloads.ForRun(ctx, workloads.Slowed(wl, f.injectDelay), target)
 	if err != nil {
 		return ExitError{Code: ExitFailed, Err: err}
 	}

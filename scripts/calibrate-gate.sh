@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# make calibrate-gate: how often the regression gate cries wolf, and how often it catches a
+# real slowdown, on a real PostgreSQL on this machine.
+#   A/A: AA comparisons of identical runs (target: no more than 1% regressed, and at most 1
+#        in 20 at minimum);
+#   A/B: AB comparisons each with an injected slowdown of about 5% and of about 10% (every
+#        operation made longer by that share of the mean transfer latency; target: at least
+#        95% caught at 5%).
+# Each comparison takes RUNS fresh runs per side of RUN_SECONDS each, interleaved ABAB... so
+# drift in the machine hits both sides. Every run is `dbharness load` of tpcb, 8 workers;
+# every comparison is `dbharness baseline record/accept/compare`, as CI would run them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-bin/dbharness}
+RUN_SECONDS=${RUN_SECONDS:-10}
+RUNS=${RUNS:-5}
+AA=${AA:-20}
+AB=${AB:-10}
+VUS=${VUS:-8}
+[ -x "$BIN" ] || { echo "build dbharness first: make build" >&2; exit 2; }
+started=$(date +%s)
+
+. scripts/lib/pgserver.sh
+work="$PGDIR/calibration"
+mkdir -p "$work"
+export DBHARNESS_BASELINES="$work/baselines"
+"$BIN" load --dsn "$PG_DSN" --workload tpcb --scale 10 --vus "$VUS" --duration 5s --out "$work/warmup" >/dev/null 2>&1
+mean_us=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["scenarios"][0]["loads"][0]["total"]["latency"]["mean_ns"]/1000)' "$work/warmup/result.json")
+delay() { python3 -c "print(f'{$mean_us*$1:.0f}us')"; }
+echo "PostgreSQL on 127.0.0.1:$PGPORT; tpcb, $VUS workers, $RUNS runs of ${RUN_SECONDS}s per side; mean transfer ${mean_us%.*}µs;" \
+  "slowdowns: 5% = $(delay 0.05), 10% = $(delay 0.10)"
+
+n=0
+one_run() { # delay -> path of its result.json
+  n=$((n + 1))
+  "$BIN" load --dsn "$PG_DSN" --workload tpcb --vus "$VUS" --duration "${RUN_SECONDS}s" --inject-delay "$1" \
+    --out "$work/run-$n" >/dev/null 2>&1
+  echo "$work/run-$n/result.json"
+}
+ops() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["scenarios"][0]["loads"][0]["total"]["ops_per_sec"])' "$1"; }
+
+# compare NAME DELAY: RUNS runs of each side, interleaved; prints the gate's exit code.
+compare() {
+  local a=() b=() i
+  for i in $(seq "$RUNS"); do
+    a+=(--result "$(one_run 0s)")
+    b+=(--result "$(one_run "$2")")
+  done
+  "$BIN" baseline record --name "$1" "${a[@]}" >/dev/null
+  "$BIN" baseline accept --name "$1" --runs "$RUNS" >/dev/null
+  local code=0
+  "$BIN" baseline compare --name "$1" "${b[@]}" >"$work/$1.md" 2>&1 || code=$?
+  for r in "${a[@]}"; do [ "$r" = --result ] || echo "A $(ops "$r")" >>"$work/ops.txt"; done
+  for r in "${b[@]}"; do [ "$r" = --result ] || echo "B$2 $(ops "$r")" >>"$work/ops.txt"; done
+  echo "$code"
+}
+
+tally() { # label key count delay
+  local regressed=0 inconclusive=0 unchanged=0 i code
+  for i in $(seq "$3"); do
+    code=$(compare "calib-$2-$i" "$4")
+    case "$code" in 0) unchanged=$((unchanged + 1)) ;; 1) regressed=$((regressed + 1)) ;; 3) inconclusive=$((inconclusive + 1)) ;;
+      *) echo "baseline compare failed (exit $code):" >&2; cat "$work/calib-$2-$i.md" >&2; exit 1 ;; esac
+    printf '\r%-6s %d/%d' "$1" "$i" "$3" >&2
+  done
+  printf '\r' >&2
+  local effect
+  effect=$(python3 - "$work/ops.txt" "$4" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+a = [float(v) for k, v in rows if k == "A"]
+b = [float(v) for k, v in rows if k == "B" + sys.argv[2]]
+print(f"{(1 - statistics.median(b) / statistics.median(a)) * 100:+.1f}%" if a and b else "?")
+PY
+)
+  printf '%-8s %11s %9s %9s %12s %10s\n' "$1" "$3" "$regressed" "$unchanged" "$inconclusive" "$effect"
+}
+
+printf '%-8s %11s %9s %9s %12s %10s\n' case comparisons regressed unchanged inconclusive "ops/s lost"
+tally A/A aa "$AA" 0s
+tally 5% ab5 "$AB" "$(delay 0.05)"
+tally 10% ab10 "$AB" "$(delay 0.10)"
+echo "(took $(( $(date +%s) - started ))s; 'ops/s lost' is the median over all runs of that side against the A runs)"
