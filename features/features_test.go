@@ -12,6 +12,7 @@ import (
 )
 
 func TestFeatures(t *testing.T) {
+	t.Setenv("DBHARNESS_BASELINES", t.TempDir()) // never write baselines into the checkout
 	var out bytes.Buffer
 	outcome, err := runner.Run(context.Background(), runner.Options{
 		Paths:       []string{"."},
