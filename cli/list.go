@@ -19,15 +19,28 @@ func stepsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return usageError(err)
 	}
-	area := ""
+	// Group by area, areas in the order they first appear.
+	var areas []string
+	byArea := map[string][]steps.Sentence{}
 	for _, s := range steps.Vocabulary() {
-		if s.Area != area {
-			area = s.Area
-			fmt.Fprintf(stdout, "\n# %s\n", area)
+		if _, seen := byArea[s.Area]; !seen {
+			areas = append(areas, s.Area)
 		}
-		fmt.Fprintf(stdout, "%s %s\n    %s\n", s.Keyword, s.Example, s.Help)
-		if *patterns {
-			fmt.Fprintf(stdout, "    pattern: %s\n", s.Pattern)
+		byArea[s.Area] = append(byArea[s.Area], s)
+	}
+	for _, area := range areas {
+		fmt.Fprintf(stdout, "\n# %s\n", area)
+		for _, s := range byArea[area] {
+			fmt.Fprintf(stdout, "%s %s\n", s.Keyword, s.Example)
+			for _, row := range strings.Split(s.Table, "\n") {
+				if row != "" {
+					fmt.Fprintf(stdout, "      %s\n", row)
+				}
+			}
+			fmt.Fprintf(stdout, "    %s\n", s.Help)
+			if *patterns {
+				fmt.Fprintf(stdout, "    pattern: %s\n", s.Pattern)
+			}
 		}
 	}
 	return nil

@@ -38,6 +38,7 @@ func executorSentences(w *World) []Sentence {
 		{Area: "load", Keyword: "When",
 			Pattern: `^the "([^"]+)" workload runs with:$`,
 			Example: `the "tpcb" workload runs with:`,
+			Table:   "| executor | ramping-arrival-rate |\n| startRate | 50 |\n| stages | 10s:200, 20s:200, 10s:0 |\n| preAllocatedVUs | 8 |\n| maxVUs | 32 |",
 			Help: "Any k6 executor, with k6's option names in a two-column table: executor, vus, duration, rate, timeUnit, " +
 				"preAllocatedVUs, maxVUs, startRate, startVUs, stages (like `10s:50, 20s:0`), iterations, maxDuration, " +
 				"gracefulStop, gracefulRampDown, opTimeout, seed.",

@@ -15,12 +15,14 @@ func thresholdSentences(w *World) []Sentence {
 		{Area: "checks", Keyword: "Then",
 			Pattern: `^the thresholds hold:$`,
 			Example: "the thresholds hold:",
+			Table:   "| metric | condition |\n| latency{op:transfer} | p(95)<20ms |\n| errors | rate<0.001 |\n| iterations | count>1000 |",
 			Help: "k6 thresholds on the last workload run, in a table | metric | condition |: metrics latency, latency{op:<name>}, " +
 				"errors, errors{op:<name>}, iterations, dropped_iterations, late_iterations; conditions like p(95)<20ms, avg<5ms, rate<0.01, count>1000.",
 			fn: w.checkThresholds},
 		{Area: "load", Keyword: "Given",
 			Pattern: `^the load stops early when these thresholds fail:$`,
 			Example: "the load stops early when these thresholds fail:",
+			Table:   "| metric | condition | delay |\n| latency | p(99)<100ms | 10s |",
 			Help: "k6 thresholds with abortOnFail for the workload runs that follow, in a table | metric | condition | with an optional " +
 				"third column, the delay before they are first checked (delayAbortEval, e.g. 10s).",
 			fn: w.setAbortThresholds},

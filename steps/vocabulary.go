@@ -20,8 +20,10 @@ type Sentence struct {
 	Keyword string `json:"keyword"`
 	Pattern string `json:"pattern"`
 	Example string `json:"example"`
-	Help    string `json:"help"`
-	fn      any
+	// Table is an example data table for sentences that take one (Gherkin rows, one a line).
+	Table string `json:"table,omitempty"`
+	Help  string `json:"help"`
+	fn    any
 }
 
 // definitions is the single list of sentences: InitializeScenario binds them to a World,
