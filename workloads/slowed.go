@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Slowed returns w with every operation made d longer (the worker sleeps after the
+// Slowed returns w with every operation made d longer (the worker waits after the
 // operation). It injects a known slowdown to calibrate the regression gate: the gate must
 // catch it, and must stay quiet when d is zero.
 func Slowed(w Workload, d time.Duration) Workload {
@@ -45,11 +45,30 @@ type slowedWorker struct {
 
 func (w *slowedWorker) Do(ctx context.Context, op int, rng *rand.Rand) error {
 	err := w.Worker.Do(ctx, op, rng)
-	t := time.NewTimer(w.d)
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-		t.Stop()
-	}
+	wait(ctx, w.d)
 	return err
+}
+
+// spinBelow is how much of a wait is spun rather than slept.
+// Note: timers overshoot by up to a millisecond on some virtual machines (a 42µs sleep took
+// about 90µs, a 200µs one about 700µs here), which would make a "5%" slowdown 10% or 40%;
+// the last stretch of a wait is therefore a spin on the clock, which is exact.
+const spinBelow = 2 * time.Millisecond
+
+func wait(ctx context.Context, d time.Duration) {
+	deadline := time.Now().Add(d)
+	if d > spinBelow {
+		t := time.NewTimer(d - spinBelow)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return
+		}
+	}
+	for time.Now().Before(deadline) {
+		if ctx.Err() != nil {
+			return
+		}
+	}
 }
