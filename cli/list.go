@@ -105,11 +105,7 @@ func workloadsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stdout, "  workloads:\n")
 		for _, name := range workloads.Names(db) {
 			w, _ := workloads.Lookup(db, name)
-			var ops []string
-			for _, op := range w.Operations() {
-				ops = append(ops, op.Name)
-			}
-			fmt.Fprintf(stdout, "    %-14s %s (dataset %q; operations: %s)\n", name, w.Description(), w.Dataset(), strings.Join(ops, ", "))
+			fmt.Fprintf(stdout, "    %-14s %s (dataset %q; operations: %s)\n", name, w.Description(), w.Dataset(), strings.Join(workloads.OperationNames(w), ", "))
 		}
 	}
 	return nil

@@ -134,11 +134,7 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return ExitError{Code: ExitFailed, Err: err}
 	}
-	var ops []string
-	for _, op := range run.Operations() {
-		ops = append(ops, op.Name)
-	}
-	if err := thresholds.CheckOps(append(append([]thresholds.Threshold{}, checks...), aborts...), ops); err != nil {
+	if err := thresholds.CheckOps(append(append([]thresholds.Threshold{}, checks...), aborts...), workloads.OperationNames(run)); err != nil {
 		return usageError(err)
 	}
 	opts := f.opts

@@ -68,11 +68,7 @@ func (w *World) runWorkload(ctx context.Context, name string, opts load.Options)
 		return w.explain(fmt.Errorf("workload %q: %w", name, err))
 	}
 	if len(w.abortOn) > 0 {
-		var ops []string
-		for _, op := range run.Operations() {
-			ops = append(ops, op.Name)
-		}
-		if err := thresholds.CheckOps(w.abortOn, ops); err != nil {
+		if err := thresholds.CheckOps(w.abortOn, workloads.OperationNames(run)); err != nil {
 			return err
 		}
 		opts.Watch = thresholds.Watcher(w.abortOn)

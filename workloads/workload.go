@@ -115,3 +115,13 @@ func ForRun(ctx context.Context, w Workload, t Target) (Workload, error) {
 	}
 	return w, nil
 }
+
+// OperationNames lists the names of w's operations, in mix order.
+func OperationNames(w Workload) []string {
+	ops := w.Operations()
+	names := make([]string, len(ops))
+	for i, op := range ops {
+		names[i] = op.Name
+	}
+	return names
+}
