@@ -53,17 +53,19 @@ func ParseProvider(s string) (Provider, error) {
 
 // Spec describes the database a scenario wants.
 type Spec struct {
-	Flavor   string            // e.g. "postgresql"; empty means the engine's default flavor
-	Version  string            // major version wanted, e.g. "15"; empty means whatever is installed
-	Topology string            // "standalone" unless the engine supports more
-	Nodes    int               // node count for multi-node topologies
-	Provider Provider          // auto, docker, native, embedded, external
-	Settings map[string]string // server settings (postgresql.conf parameters, ...)
-	Seed     []string          // seed scripts (SQL statements or commands) run once after start
-	DSN      string            // for the external provider
-	Port     int               // preferred port for native servers; another is chosen if taken
-	WorkDir  string            // parent of the private data directory; empty means os.TempDir()
-	Logger   *slog.Logger      // nil means discard
+	Flavor    string            // e.g. "postgresql"; empty means the engine's default flavor
+	Version   string            // major version wanted, e.g. "15"; empty means whatever is installed
+	Topology  string            // "standalone" unless the engine supports more
+	Nodes     int               // node count for multi-node topologies (primaries of a cluster)
+	Replicas  int               // replicas per primary, for replicated topologies
+	Sentinels int               // watchers of a sentinel topology
+	Provider  Provider          // auto, docker, native, embedded, external
+	Settings  map[string]string // server settings (postgresql.conf parameters, ...)
+	Seed      []string          // seed scripts (SQL statements or commands) run once after start
+	DSN       string            // for the external provider
+	Port      int               // preferred port for native servers; another is chosen if taken
+	WorkDir   string            // parent of the private data directory; empty means os.TempDir()
+	Logger    *slog.Logger      // nil means discard
 	// StartTimeout bounds how long start-up may take; zero means the engine's default.
 	StartTimeout time.Duration
 }
