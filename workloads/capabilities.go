@@ -1,0 +1,44 @@
+package workloads
+
+import (
+	"context"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// A Verifier is an optional capability of a prepared workload (what Prepare returned): after
+// the run, and after any faults the scenario caused, it reads back every write the database
+// acknowledged and counts the ones that are gone. Asynchronous replication may lose some on
+// failover; the count is a measurement for scenarios to assert on, not an error.
+type Verifier interface {
+	Verify(ctx context.Context, t Target) (Verification, error)
+}
+
+// Verification is what a Verifier found.
+type Verification struct {
+	Acknowledged int64 `json:"acknowledged"` // writes the database acknowledged
+	Lost         int64 `json:"lost"`         // acknowledged writes not found (or older than acknowledged)
+	// Unacknowledged counts writes that failed or timed out: they may or may not have
+	// landed, so they count neither way.
+	Unacknowledged int64    `json:"unacknowledged"`
+	Examples       []string `json:"examples,omitempty"` // a few lost keys, for the report
+	Method         string   `json:"method"`             // how it read them back
+}
+
+// LostRatio is Lost / Acknowledged, or 0 when nothing was acknowledged.
+func (v Verification) LostRatio() float64 {
+	if v.Acknowledged == 0 {
+		return 0
+	}
+	return float64(v.Lost) / float64(v.Acknowledged)
+}
+
+// A Measurer is an optional capability of a prepared workload: latencies it measures itself
+// because the load engine cannot see them, such as pub/sub delivery from publish to receipt.
+// The engine reports each as an operation of its own in the run summary, after the run.
+type Measurer interface {
+	// Measurements returns the latencies recorded so far by measure name (e.g. "deliver"),
+	// in microseconds, as the engine's own histograms are. The engine reads them once the
+	// run's workers are closed.
+	Measurements() map[string]*hdr.Histogram
+}
