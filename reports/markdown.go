@@ -84,6 +84,9 @@ func scenarioSection(p *mdWriter, s *result.Scenario) {
 		}
 		p.f("\n")
 	}
+	for _, c := range s.Comparisons {
+		comparisonTable(p, c)
+	}
 	if s.Metrics != nil {
 		metricTable(p, *s.Metrics)
 	}
@@ -92,6 +95,26 @@ func scenarioSection(p *mdWriter, s *result.Scenario) {
 	}
 	for _, e := range s.Errors {
 		p.f("```\n%s\n```\n\n", e)
+	}
+}
+
+func comparisonTable(p *mdWriter, c result.Comparison) {
+	p.f("Baseline %q: **%s** (%d baseline runs, %d candidate runs).\n\n", c.Baseline, c.Verdict, c.BaselineRuns, c.CandidateRuns)
+	p.f("| measure | delta | p | verdict |\n|---|--:|--:|---|\n")
+	for _, m := range c.Measures {
+		op := m.Operation
+		if op == "*" {
+			op = "all operations"
+		}
+		p.f("| %s %s | %s | %s | %s |\n", cell(op), m.Measure, m.Delta, m.P, m.Verdict)
+	}
+	p.f("\n")
+	if len(c.Moved) > 0 {
+		p.f("In the same window, these database metrics moved most:\n\n")
+		for _, m := range c.Moved {
+			p.f("- %s\n", m)
+		}
+		p.f("\n")
 	}
 }
 

@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,12 +27,15 @@ func sampleReport() *result.Report {
 			Engine: &engines.Info{Engine: "postgresql", Flavor: "postgresql", Version: "15.18", Provider: engines.ProviderNative,
 				Topology: "standalone", Address: "127.0.0.1:5432", Settings: map[string]string{"work_mem": "4MB"}},
 			Loads: []*load.Summary{{Workload: "postgresql/tpcb", Executor: "constant-vus", Options: load.Options{VUs: 4},
-				Duration: 5 * time.Second, Iterations: 1000,
+				Duration: 5 * time.Second, Iterations: 1000, Total: load.OpStats{Name: "*", Count: 1000, Errors: 2, OpsPerSec: 199.6},
 				Operations: []load.OpStats{{Name: "transfer", Count: 1000, Errors: 2, OpsPerSec: 199.6,
 					Latency: load.Latency{P50: 1500 * time.Microsecond, P95: 3 * time.Millisecond, P99: 5 * time.Millisecond, Max: 13 * time.Millisecond}}}}},
 			Checks: []result.Check{
 				{Step: "the error rate is below 0.1%", Status: "failed", Message: "error rate is 0.2000%, not below 0.1%"},
 				{Step: "the metric \"x\" is reported", Status: "skipped"}},
+			Comparisons: []result.Comparison{{Baseline: "postgresql/tpcb", Verdict: "regressed", BaselineRuns: 5, CandidateRuns: 5,
+				Measures: []result.Measure{{Operation: "*", Measure: "ops/s", Verdict: "regressed", Delta: "-9.8% (-12.0% … -7.1%)", P: "0.008"}},
+				Moved:    []string{"postgresql_blocks_read_total per second 12 → 4,800 (+399x, 41 SD)"}}},
 			Metrics: &sampler.Set{Series: []sampler.Series{{Name: "postgresql_xact_commit_total", Type: "counter",
 				Points: []sampler.Point{{T: t0, V: 10}, {T: t0.Add(time.Second), V: 1010}}}}},
 			Partial: true,
@@ -53,6 +57,9 @@ func TestMarkdownSaysWhatHappened(t *testing.T) {
 		"| postgresql_xact_commit_total | increase | 1000 |",
 		"ended early",
 		"work_mem=4MB",
+		`Baseline "postgresql/tpcb": **regressed** (5 baseline runs, 5 candidate runs).`,
+		"| all operations ops/s | -9.8% (-12.0% … -7.1%) | 0.008 | regressed |",
+		"- postgresql_blocks_read_total per second 12 → 4,800",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md)
@@ -86,4 +93,57 @@ func TestRegisterRefusesDuplicates(t *testing.T) {
 		}
 	}()
 	Register(Renderer{Name: "json", File: "x", Render: renderJSON})
+}
+
+func TestJUnitCarriesFailuresMeasuresAndVerdicts(t *testing.T) {
+	rep := sampleReport()
+	passed := *rep.Scenarios[0]
+	passed.Name, passed.Status, passed.Checks, passed.Comparisons, passed.Errors = "reads", "passed", nil, nil, nil
+	rep.Scenarios = append(rep.Scenarios, &passed)
+	var buf bytes.Buffer
+	if err := renderJUnit(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Name       string `xml:"name,attr"`
+				Properties []struct {
+					Name  string `xml:"name,attr"`
+					Value string `xml:"value,attr"`
+				} `xml:"properties>property"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("report.junit.xml is not XML: %v\n%s", err, buf.String())
+	}
+	if doc.Tests != 2 || doc.Failures != 1 || len(doc.Suites) != 1 || doc.Suites[0].Name != "features/x.feature" {
+		t.Fatalf("totals: tests %d failures %d suites %+v; want 2, 1, one suite for features/x.feature", doc.Tests, doc.Failures, doc.Suites)
+	}
+	failed, ok := doc.Suites[0].Cases[0], doc.Suites[0].Cases[1].Failure == nil
+	if !ok || failed.Failure == nil || !strings.Contains(failed.Failure.Message, "error rate is 0.2000%") {
+		t.Errorf("the failed scenario's failure should quote its failed check; got %+v", failed.Failure)
+	}
+	props := map[string]string{}
+	for _, p := range failed.Properties {
+		props[p.Name] = p.Value
+	}
+	for name, want := range map[string]string{
+		"baseline.postgresql/tpcb.verdict":   "regressed",
+		"baseline.postgresql/tpcb.all.ops/s": "regressed -9.8% (-12.0% … -7.1%) (p 0.008)",
+		"load.1.postgresql/tpcb.ops_per_sec": "199.6",
+		"engine":                             "postgresql 15.18 (native, standalone)",
+	} {
+		if props[name] != want {
+			t.Errorf("property %s = %q, want %q (all: %v)", name, props[name], want, props)
+		}
+	}
 }

@@ -40,10 +40,12 @@ type Scenario struct {
 	Datasets  []Dataset       `json:"datasets,omitempty"`
 	Loads     []*load.Summary `json:"loads,omitempty"`
 	// Metrics are the database metrics sampled while the scenario ran.
-	Metrics  *sampler.Set `json:"metrics,omitempty"`
-	Checks   []Check      `json:"checks,omitempty"`
-	Errors   []string     `json:"errors,omitempty"`
-	Warnings []string     `json:"warnings,omitempty"`
+	Metrics *sampler.Set `json:"metrics,omitempty"`
+	Checks  []Check      `json:"checks,omitempty"`
+	// Comparisons are the regression-gate verdicts reached in the scenario.
+	Comparisons []Comparison `json:"comparisons,omitempty"`
+	Errors      []string     `json:"errors,omitempty"`
+	Warnings    []string     `json:"warnings,omitempty"`
 	// Partial is true when the scenario ended early (a failure, the database died, Ctrl-C):
 	// what is here is what was measured until then.
 	Partial bool `json:"partial,omitempty"`

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dbharness/dbharness/baselines/stats"
+	"github.com/dbharness/dbharness/result"
 )
 
 // WriteMarkdown writes the report as Markdown fit for a pull-request comment: a heading
@@ -103,4 +104,17 @@ func verdictCell(row Row) string {
 
 func percent(f float64) string {
 	return formatNumber(100*f) + "%"
+}
+
+// Summary is the comparison as run reports record it.
+func (r *Report) Summary() result.Comparison {
+	c := result.Comparison{Baseline: r.Name, Verdict: string(r.Verdict), BaselineRuns: r.BaselineRuns, CandidateRuns: r.CandidateRuns}
+	for _, row := range r.Rows {
+		c.Measures = append(c.Measures, result.Measure{Operation: row.Operation, Measure: row.Measure,
+			Verdict: string(row.Verdict), Delta: delta(row), P: pValue(row.P)})
+	}
+	for _, m := range r.Attribution {
+		c.Moved = append(c.Moved, m.Text)
+	}
+	return c
 }

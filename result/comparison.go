@@ -1,0 +1,24 @@
+package result
+
+// Comparison is one regression-gate verdict reached while a scenario ran (`Then there is no
+// regression against the baseline "..."`), as the reports show it: the full statistics stay
+// in the gate's own report.
+type Comparison struct {
+	Baseline      string    `json:"baseline"`
+	Verdict       string    `json:"verdict"` // improved, unchanged, regressed, inconclusive
+	BaselineRuns  int       `json:"baseline_runs"`
+	CandidateRuns int       `json:"candidate_runs"`
+	Measures      []Measure `json:"measures"`
+	// Moved are the database metrics that moved most in the same window, when a measure
+	// regressed, one line each.
+	Moved []string `json:"moved,omitempty"`
+}
+
+// Measure is the comparison of one measure of one operation.
+type Measure struct {
+	Operation string `json:"operation"` // "*" is every operation merged
+	Measure   string `json:"measure"`   // ops/s, p95, p99, error rate
+	Verdict   string `json:"verdict"`
+	Delta     string `json:"delta"` // "~", or the change of the median with its interval
+	P         string `json:"p"`     // the test's p-value, "-" when it did not run
+}
