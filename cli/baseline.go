@@ -215,6 +215,7 @@ func baselineCompare(args []string, stdout, stderr io.Writer) error {
 		return loadError(fmt.Errorf("baseline %s has %s but none accepted: accept them with `dbharness baseline accept --name %s --runs N`", f.name, plural(len(b.Runs), "recorded run"), f.name))
 	}
 	rep := gate.Compare(f.name, base, cand, opts)
+	rep.AddHistory(b.Runs, cand, stats.EDivisiveConfig{})
 	if f.json {
 		if err := baselineWriteJSON(stdout, rep); err != nil {
 			return err

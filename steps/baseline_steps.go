@@ -134,6 +134,7 @@ func (b *baselineSteps) gateRuns(name string, cand []store.Run) error {
 		return nil
 	}
 	rep := gate.Compare(name, bl.Current(), cand, b.opts)
+	rep.AddHistory(bl.Runs, cand, stats.EDivisiveConfig{})
 	w.rec.Comparisons = append(w.rec.Comparisons, rep.Summary())
 	var md strings.Builder
 	if err := rep.WriteMarkdown(&md); err != nil {

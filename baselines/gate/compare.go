@@ -81,6 +81,10 @@ type Report struct {
 	// Attribution lists the database metrics that moved most between the baseline's runs
 	// and the candidate's, when a measure regressed.
 	Attribution []Moved `json:"attribution,omitempty"`
+	// Shifts are the change points of the baseline's history with the candidate runs
+	// appended (AddHistory); HistoryRuns is how many runs that history had.
+	Shifts      []Shift `json:"shifts,omitempty"`
+	HistoryRuns int     `json:"history_runs,omitempty"`
 	// Warnings are problems that do not stop the comparison: different machines, engines
 	// or loads on the two sides, too few runs.
 	Warnings []string `json:"warnings,omitempty"`

@@ -227,3 +227,49 @@ func TestFormatting(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareReportSaysWhereTheHistoryShifted(t *testing.T) {
+	// Ten recorded runs: five at 1000 ops/s, then five at 900 (an earlier, accepted shift);
+	// the candidate's five runs sit at 810: a second shift, in the candidate's runs.
+	var recorded, cand []store.Run
+	for i := range 10 {
+		level := 1000.0
+		if i >= 5 {
+			level = 900
+		}
+		r := synthRun(level, 10, noise[i%5], nil)
+		r.ID = i + 1
+		recorded = append(recorded, r)
+	}
+	for i := range 5 {
+		cand = append(cand, synthRun(810, 10, otherNoise[i], nil))
+	}
+	rep := Compare("postgresql/tpcb", recorded[5:], cand, Options{})
+	rep.AddHistory(recorded, cand, stats.EDivisiveConfig{Seed: 1})
+	var inHistory, inCandidate bool
+	for _, s := range rep.Shifts {
+		if s.Operation != "transfer" || s.Measure != "ops/s" {
+			continue
+		}
+		switch {
+		case s.RunID == 6 && !s.Candidate:
+			inHistory = true
+		case s.RunID == 11 && s.Candidate:
+			inCandidate = true
+		default:
+			t.Errorf("unexpected shift %+v", s)
+		}
+	}
+	if !inHistory || !inCandidate || rep.HistoryRuns != 15 {
+		t.Fatalf("want ops/s shifts from run 6 (history) and 11 (candidate) over 15 runs; got %d runs, %+v", rep.HistoryRuns, rep.Shifts)
+	}
+	var md bytes.Buffer
+	if err := rep.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Change points in the history (15 runs", "transfer ops/s: from run 11, in the candidate's runs", "transfer ops/s: from run 6 ("} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+}

@@ -20,6 +20,9 @@ type Shift struct {
 	Before float64 `json:"before"`
 	After  float64 `json:"after"`
 	P      float64 `json:"p"`
+	// Candidate is true when the new level begins in the runs being compared, not in the
+	// recorded history.
+	Candidate bool `json:"candidate,omitempty"`
 }
 
 // History finds where the measures of a baseline's history (runs oldest first) shifted,
@@ -47,4 +50,26 @@ func History(runs []store.Run, cfg stats.EDivisiveConfig) []Shift {
 		}
 	}
 	return out
+}
+
+// AddHistory looks for change points over the baseline's recorded runs followed by the
+// candidate runs (numbered after the last recorded one), so the report says whether the
+// level moved before this change and where. A shift that begins at the first candidate run
+// is this change's own; one that begins earlier happened in the history.
+func (r *Report) AddHistory(recorded, candidate []store.Run, cfg stats.EDivisiveConfig) {
+	last := 0
+	for _, run := range recorded {
+		last = max(last, run.ID)
+	}
+	all := append([]store.Run(nil), recorded...)
+	for i, run := range candidate {
+		run.ID = last + 1 + i
+		all = append(all, run)
+	}
+	r.HistoryRuns = len(all)
+	r.Shifts = nil
+	for _, s := range History(all, cfg) {
+		s.Candidate = s.RunID > last
+		r.Shifts = append(r.Shifts, s)
+	}
 }

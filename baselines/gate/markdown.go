@@ -39,6 +39,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
+	if r.HistoryRuns > 0 {
+		writeShifts(&b, r)
+	}
 	var notes []string
 	notes = append(notes, r.Warnings...)
 	for _, row := range r.Rows {
@@ -54,6 +57,36 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeShifts says where the history moved: the change points e-divisive means found over
+// the recorded runs and the candidate runs after them.
+func writeShifts(b *strings.Builder, r *Report) {
+	if len(r.Shifts) == 0 {
+		fmt.Fprintf(b, "No change point in the history (%d runs with the candidate's", r.HistoryRuns)
+		if r.HistoryRuns < 10 {
+			b.WriteString("; e-divisive means needs at least 10")
+		}
+		b.WriteString(").\n\n")
+		return
+	}
+	fmt.Fprintf(b, "Change points in the history (%d runs with the candidate's, e-divisive means):\n\n", r.HistoryRuns)
+	for _, s := range r.Shifts {
+		where := fmt.Sprintf("from run %d (%s, commit %s)", s.RunID, s.RecordedAt.Format("2006-01-02 15:04"), orDash(s.Commit))
+		if s.Candidate {
+			where = fmt.Sprintf("from run %d, in the candidate's runs", s.RunID)
+		}
+		fmt.Fprintf(b, "- %s %s: %s, mean %s → %s (p = %.3f)\n", opName(s.Operation), s.Measure, where,
+			FormatMeasure(s.Measure, s.Before), FormatMeasure(s.Measure, s.After), s.P)
+	}
+	b.WriteString("\n")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func opName(op string) string {
