@@ -101,40 +101,21 @@ func (f *baselineFlags) parse(args []string, needResults bool) error {
 // runsOf reads the result files and returns the runs of one scenario and workload, partial
 // runs left out (said on stderr).
 func (f *baselineFlags) runsOf(stderr io.Writer) ([]store.Run, error) {
+	all, err := readRuns(f.results, stderr)
+	if err != nil {
+		return nil, err
+	}
 	var runs []store.Run
 	var scenarios, workloads []string
-	for _, path := range f.results {
-		rep, err := result.ReadJSON(path)
-		if err != nil {
-			return nil, ExitError{Code: ExitUsage, Err: fmt.Errorf("read result: %w", err)}
-		}
-		for _, sc := range rep.Scenarios {
-			if f.scenario != "" && sc.Name != f.scenario {
-				if len(sc.Loads) > 0 && !slices.Contains(scenarios, sc.Name) {
-					scenarios = append(scenarios, sc.Name)
-				}
-				continue
-			}
-			for _, r := range store.FromScenario(rep.Environment, sc) {
-				if f.load != "" && r.Workload != f.load {
-					continue
-				}
-				if r.Partial {
-					fmt.Fprintf(stderr, "dbharness: %s: leaving out a partial run of %q (scenario %q): it ended early\n", path, r.Workload, r.Scenario)
-					continue
-				}
-				runs = append(runs, r)
-			}
-		}
-	}
-	for _, r := range runs {
+	for _, r := range all {
 		if !slices.Contains(scenarios, r.Scenario) {
 			scenarios = append(scenarios, r.Scenario)
 		}
-		if !slices.Contains(workloads, r.Workload) {
-			workloads = append(workloads, r.Workload)
+		if (f.scenario == "" || r.Scenario == f.scenario) && (f.load == "" || r.Workload == f.load) {
+			runs = append(runs, r)
 		}
 	}
+	workloads = distinct(runs, func(r store.Run) string { return r.Workload })
 	files := strings.Join(f.results, ", ")
 	switch {
 	case len(runs) == 0 && f.scenario != "":
@@ -147,6 +128,39 @@ func (f *baselineFlags) runsOf(stderr io.Writer) ([]store.Run, error) {
 		return nil, ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: runs of %d workloads (%s): choose one with --workload", files, len(workloads), quoteList(workloads))}
 	}
 	return runs, nil
+}
+
+// readRuns reads result files and returns every complete workload run in them, in file
+// order; partial runs are left out and said on stderr.
+func readRuns(paths []string, stderr io.Writer) ([]store.Run, error) {
+	var runs []store.Run
+	for _, path := range paths {
+		rep, err := result.ReadJSON(path)
+		if err != nil {
+			return nil, ExitError{Code: ExitUsage, Err: fmt.Errorf("read result: %w", err)}
+		}
+		for _, sc := range rep.Scenarios {
+			for _, r := range store.FromScenario(rep.Environment, sc) {
+				if r.Partial {
+					fmt.Fprintf(stderr, "dbharness: %s: leaving out a partial run of %q (scenario %q): it ended early\n", path, r.Workload, r.Scenario)
+					continue
+				}
+				runs = append(runs, r)
+			}
+		}
+	}
+	return runs, nil
+}
+
+// distinct lists the keys of runs in first-seen order.
+func distinct(runs []store.Run, key func(store.Run) string) []string {
+	var out []string
+	for _, r := range runs {
+		if k := key(r); !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func quoteList(xs []string) string {

@@ -74,6 +74,7 @@ func commands() []command {
 		{"run", "run feature files: dbharness run [paths...] [--tags expr] [--format f] [--provider p] [--out dir]", runCmd},
 		{"load", "drive a workload with any k6 executor and thresholds, no feature file: dbharness load --workload tpcb --scale 10 --vus 8 --duration 30s", loadCmd},
 		{"baseline", "record, compare, accept, show or history recorded baselines: dbharness baseline compare --name postgresql/tpcb --result reports/out/result.json", baselineCmd},
+		{"compare", "run features with a base (git ref or results) and the candidate, alternately, and gate the difference: dbharness compare --base main --runs 5 features/postgresql", compareCmd},
 		{"steps", "list every sentence scenarios can use, with an example", stepsCmd},
 		{"engines", "list the database engines, their flavors and which providers work here", enginesCmd},
 		{"metrics", "list the metric catalog: every metric the collectors can report", metricsCmd},
