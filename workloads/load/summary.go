@@ -9,6 +9,8 @@ import (
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/dbharness/dbharness/workloads"
 )
 
 // SummaryVersion is the version of the Summary's JSON shape.
@@ -38,6 +40,10 @@ type Summary struct {
 	HistogramUnit string    `json:"histogram_unit"`
 	Operations    []OpStats `json:"operations"`
 	Total         OpStats   `json:"total"` // every operation merged, named "*"
+	// Measured are latencies the workload measured itself (workloads.Measurer), such as
+	// pub/sub delivery: not operations the engine ran, so not in Total. Count is the
+	// number of measurements, OpsPerSec their rate.
+	Measured []OpStats `json:"measured,omitempty"`
 
 	// Iterations is the number of iterations completed (each ran one operation), failed
 	// ones included.
@@ -132,7 +138,16 @@ func (s *Summary) Op(name string) (*OpStats, error) {
 			return &s.Operations[i], nil
 		}
 	}
-	return nil, fmt.Errorf("workload %s has no operation %q: its operations are %s", s.Workload, name, strings.Join(s.Ops(), ", "))
+	for i := range s.Measured {
+		if s.Measured[i].Name == name {
+			return &s.Measured[i], nil
+		}
+	}
+	names := s.Ops()
+	for _, m := range s.Measured {
+		names = append(names, m.Name)
+	}
+	return nil, fmt.Errorf("workload %s has no operation %q: its operations are %s", s.Workload, name, strings.Join(names, ", "))
 }
 
 // Percentile returns the p-th percentile (0..100, e.g. 99.9) of the latency of operation op
@@ -249,6 +264,28 @@ func (s *Summary) summarize(p *Pool, names []string, weights []float64, sealed [
 	s.Total = st
 	s.Iterations = s.Total.Count
 	s.Dropped = p.dropped.Load()
+	return errors.Join(errs...)
+}
+
+// addMeasured adds the latencies a workload measured itself, by name in sorted order.
+func (s *Summary) addMeasured(m workloads.Measurer) error {
+	hists := m.Measurements()
+	names := make([]string, 0, len(hists))
+	for name := range hists {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var errs []error
+	for _, name := range names {
+		h := hists[name]
+		if h == nil {
+			continue
+		}
+		agg := &opAgg{stats: OpStats{Name: name, Count: h.TotalCount()}, hist: h}
+		st, err := agg.finish(s.Duration)
+		errs = append(errs, err)
+		s.Measured = append(s.Measured, st)
+	}
 	return errors.Join(errs...)
 }
 

@@ -60,6 +60,11 @@ func WriteSummary(w io.Writer, s *Summary) error {
 			add(o.Name+"_errors", "%-8d %s", o.Errors, classSummary(&o))
 		}
 	}
+	for _, o := range s.Measured {
+		l := o.Latency
+		add(o.Name, "avg=%s med=%s p(95)=%s p(99)=%s max=%s (measured by the workload, %d samples)",
+			formatDuration(l.Mean), formatDuration(l.P50), formatDuration(l.P95), formatDuration(l.P99), formatDuration(l.Max), o.Count)
+	}
 	lines = append(lines, line{})
 	errPct := 100 * s.ErrorRate()
 	add("errors", "%s%%   %d out of %d", formatFloat(errPct), s.Total.Errors, s.Total.Count)
