@@ -84,6 +84,7 @@ func scenarioSection(p *mdWriter, s *result.Scenario) {
 		}
 		p.f("\n")
 	}
+	eventsAndFindings(p, s)
 	for _, c := range s.Comparisons {
 		comparisonTable(p, c)
 	}
@@ -142,7 +143,54 @@ func loadTable(p *mdWriter, l *load.Summary) {
 		p.f("| %s | %d | %.1f | %d | %s | %s | %s | %s | %s |\n", cell(o.Name), o.Count, o.OpsPerSec, o.Errors,
 			ms(lt.P50), ms(lt.P95), ms(lt.P99), ms(lt.P999), ms(lt.Max))
 	}
+	for _, o := range l.Measured {
+		lt := o.Latency
+		p.f("| %s (measured by the workload) | %d | %.1f | - | %s | %s | %s | %s | %s |\n", cell(o.Name), o.Count, o.OpsPerSec,
+			ms(lt.P50), ms(lt.P95), ms(lt.P99), ms(lt.P999), ms(lt.Max))
+	}
 	p.f("\n")
+	if len(l.Total.ErrorClasses) > 0 {
+		var classes []string
+		for _, c := range sortedClasses(l.Total.ErrorClasses) {
+			classes = append(classes, fmt.Sprintf("%s %d", c, l.Total.ErrorClasses[c]))
+		}
+		p.f("Errors by class: %s.\n\n", strings.Join(classes, ", "))
+	}
+}
+
+func sortedClasses(m map[string]int64) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] || (m[keys[i]] == m[keys[j]] && keys[i] < keys[j]) })
+	return keys
+}
+
+// eventsAndFindings shows the faults and recoveries, the read-backs of acknowledged writes
+// and the analysis findings of a scenario.
+func eventsAndFindings(p *mdWriter, s *result.Scenario) {
+	if len(s.Events) > 0 {
+		p.f("| at | event |\n|---|---|\n")
+		for _, e := range s.Events {
+			p.f("| %s | %s: %s |\n", e.At.Sub(s.StartedAt).Round(10*time.Millisecond), e.Kind, cell(e.Text))
+		}
+		p.f("\n")
+	}
+	for _, v := range s.Verifications {
+		p.f("Acknowledged writes read back: %d lost of %d acknowledged (%.4f%%), %d unacknowledged left out; %s.\n\n",
+			v.Lost, v.Acknowledged, 100*v.LostRatio(), v.Unacknowledged, v.Method)
+		if len(v.Examples) > 0 {
+			p.f("Lost, for example: `%s`\n\n", strings.Join(v.Examples, "`, `"))
+		}
+	}
+	if len(s.Findings) > 0 {
+		p.f("| finding | subject | summary | method |\n|---|---|---|---|\n")
+		for _, f := range s.Findings {
+			p.f("| %s | %s | %s | %s |\n", f.Kind, cell(f.Subject), cell(f.Summary), cell(f.Method))
+		}
+		p.f("\n")
+	}
 }
 
 // metricTable shows how much each database counter moved during the scenario and the last

@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dbharness/dbharness/collectors"
 	_ "github.com/dbharness/dbharness/collectors/postgres" // declares the metrics the report looks up
 	"github.com/dbharness/dbharness/collectors/sampler"
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/result"
+	"github.com/dbharness/dbharness/workloads"
 	"github.com/dbharness/dbharness/workloads/load"
 )
 
@@ -33,6 +35,11 @@ func sampleReport() *result.Report {
 			Checks: []result.Check{
 				{Step: "the error rate is below 0.1%", Status: "failed", Message: "error rate is 0.2000%, not below 0.1%"},
 				{Step: "the metric \"x\" is reported", Status: "skipped"}},
+			Events: []result.Event{{At: t0.Add(3 * time.Second), Kind: "fault", Text: "killed node-1 (127.0.0.1:7001, primary of slot 0)"},
+				{At: t0.Add(5 * time.Second), Kind: "recovered", Text: "healthy again 2s after the last fault", After: 2 * time.Second}},
+			Verifications: []workloads.Verification{{Acknowledged: 20000, Lost: 3, Examples: []string{"acked:1:17"}, Method: "GET of every acknowledged key"}},
+			Findings: []collectors.Finding{{Kind: "key-pattern", Subject: "user:{id}:session", Summary: "9,800 keys, 1.2 MiB",
+				Method: "SCAN of 1,000 of 10,000 keys"}},
 			Comparisons: []result.Comparison{{Baseline: "postgresql/tpcb", Verdict: "regressed", BaselineRuns: 5, CandidateRuns: 5,
 				Measures: []result.Measure{{Operation: "*", Measure: "ops/s", Verdict: "regressed", Delta: "-9.8% (-12.0% … -7.1%)", P: "0.008"}},
 				Moved:    []string{"postgresql_blocks_read_total per second 12 → 4,800 (+399x, 41 SD)"}}},
@@ -57,6 +64,10 @@ func TestMarkdownSaysWhatHappened(t *testing.T) {
 		"| postgresql_xact_commit_total | increase | 1000 |",
 		"ended early",
 		"work_mem=4MB",
+		"| 3s | fault: killed node-1 (127.0.0.1:7001, primary of slot 0) |",
+		"| 5s | recovered: healthy again 2s after the last fault |",
+		"Acknowledged writes read back: 3 lost of 20000 acknowledged (0.0150%)",
+		"| key-pattern | user:{id}:session | 9,800 keys, 1.2 MiB | SCAN of 1,000 of 10,000 keys |",
 		`Baseline "postgresql/tpcb": **regressed** (5 baseline runs, 5 candidate runs).`,
 		"| all operations ops/s | -9.8% (-12.0% … -7.1%) | 0.008 | regressed |",
 		"- postgresql_blocks_read_total per second 12 → 4,800",

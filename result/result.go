@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dbharness/dbharness/collectors"
 	"github.com/dbharness/dbharness/collectors/sampler"
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/workloads"
 	"github.com/dbharness/dbharness/workloads/load"
 )
 
@@ -42,6 +44,12 @@ type Scenario struct {
 	// Metrics are the database metrics sampled while the scenario ran.
 	Metrics *sampler.Set `json:"metrics,omitempty"`
 	Checks  []Check      `json:"checks,omitempty"`
+	// Events are the faults the scenario caused and the recoveries it saw, in order.
+	Events []Event `json:"events,omitempty"`
+	// Verifications are read-backs of the writes the database acknowledged.
+	Verifications []workloads.Verification `json:"verifications,omitempty"`
+	// Findings are what the analysis on top of the collectors noticed.
+	Findings []collectors.Finding `json:"findings,omitempty"`
 	// Comparisons are the regression-gate verdicts reached in the scenario.
 	Comparisons []Comparison `json:"comparisons,omitempty"`
 	Errors      []string     `json:"errors,omitempty"`
@@ -49,6 +57,17 @@ type Scenario struct {
 	// Partial is true when the scenario ended early (a failure, the database died, Ctrl-C):
 	// what is here is what was measured until then.
 	Partial bool `json:"partial,omitempty"`
+}
+
+// Event is a fault the scenario caused or a recovery it saw.
+type Event struct {
+	At   time.Time `json:"at"`
+	Kind string    `json:"kind"` // "fault" or "recovered"
+	// Text says what happened, e.g. "killed node-1 (127.0.0.1:7001, primary of slot 0)" or
+	// "a new primary, node-4 (127.0.0.1:7004), was elected".
+	Text string `json:"text"`
+	// After is, for a recovery, the time since the fault before it.
+	After time.Duration `json:"after_ns,omitempty"`
 }
 
 // Dataset records a data set loaded for the scenario.

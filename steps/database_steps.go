@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cucumber/godog"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dbharness/dbharness/collectors"
@@ -22,6 +23,27 @@ func databaseSentences(w *World) []Sentence {
 			Example: "a PostgreSQL 15 database",
 			Help:    "Starts a private database of that engine and version (provider from --provider: a local process here, a container where Docker runs) and starts its collectors. The version is optional.",
 			fn:      w.startDatabase},
+		{Area: "database", Keyword: "Given",
+			Pattern: `^an? ([A-Za-z]+) database with these settings:$`,
+			Example: "a Redis database with these settings:",
+			Table:   "| maxmemory        | 64mb        |\n| maxmemory-policy | allkeys-lfu |",
+			Help:    "Starts the database with server settings (postgresql.conf parameters, redis.conf directives), one per row: name, value.",
+			fn:      w.startWithSettings},
+		{Area: "database", Keyword: "Given",
+			Pattern: `^an? ([A-Za-z]+) cluster with (\d+) primar(?:y|ies) and (\d+) replicas? each$`,
+			Example: "a Redis cluster with 3 primaries and 1 replica each",
+			Help:    "Starts a sharded cluster: that many primaries, each with that many replicas, every slot assigned; the step ends when the cluster reports it is healthy.",
+			fn:      w.startCluster},
+		{Area: "database", Keyword: "Given",
+			Pattern: `^an? ([A-Za-z]+) sentinel group with (\d+) replicas? and (\d+) sentinels?$`,
+			Example: "a Redis sentinel group with 2 replicas and 3 sentinels",
+			Help:    "Starts a primary with replicas, watched by sentinels that elect a new primary when it fails (quorum: a majority of the sentinels).",
+			fn:      w.startSentinel},
+		{Area: "database", Keyword: "Given",
+			Pattern: `^an? ([A-Za-z]+) primary with (\d+) replicas?$`,
+			Example: "a Redis primary with 2 replicas",
+			Help:    "Starts a primary and asynchronous replicas of it, with no automatic failover.",
+			fn:      w.startReplicated},
 		{Area: "database", Keyword: "When",
 			Pattern: `^the statement "((?:[^"\\]|\\.)*)" runs$`,
 			Example: `the statement "DROP INDEX pgbench_accounts_pkey" runs`,
@@ -36,6 +58,41 @@ func databaseSentences(w *World) []Sentence {
 }
 
 func (w *World) startDatabase(ctx context.Context, name, version string) error {
+	return w.start(ctx, name, engines.Spec{Version: version})
+}
+
+func (w *World) startWithSettings(ctx context.Context, name string, table *godog.Table) error {
+	settings := map[string]string{}
+	for i, row := range table.Rows {
+		if len(row.Cells) != 2 || strings.TrimSpace(row.Cells[0].Value) == "" {
+			return fmt.Errorf("settings table row %d: want two cells, | name | value |", i+1)
+		}
+		settings[strings.TrimSpace(row.Cells[0].Value)] = strings.TrimSpace(row.Cells[1].Value)
+	}
+	return w.start(ctx, name, engines.Spec{Settings: settings})
+}
+
+func (w *World) startCluster(ctx context.Context, name string, primaries, replicas int) error {
+	if primaries < 1 {
+		return fmt.Errorf("a cluster needs at least 1 primary, not %d", primaries)
+	}
+	return w.start(ctx, name, engines.Spec{Topology: "cluster", Nodes: primaries, Replicas: replicas})
+}
+
+func (w *World) startSentinel(ctx context.Context, name string, replicas, sentinels int) error {
+	if sentinels < 1 {
+		return fmt.Errorf("a sentinel group needs at least 1 sentinel, not %d", sentinels)
+	}
+	return w.start(ctx, name, engines.Spec{Topology: "sentinel", Replicas: replicas, Sentinels: sentinels})
+}
+
+func (w *World) startReplicated(ctx context.Context, name string, replicas int) error {
+	return w.start(ctx, name, engines.Spec{Topology: "replicated", Replicas: replicas})
+}
+
+// start starts the named engine with spec (provider, work folder and logger from the run's
+// options) and opens its collectors.
+func (w *World) start(ctx context.Context, name string, spec engines.Spec) error {
 	if w.db != nil {
 		return fmt.Errorf("this scenario already has a %s database: one database per scenario for now", w.db.engine)
 	}
@@ -47,12 +104,7 @@ func (w *World) startDatabase(ctx context.Context, name, version string) error {
 	if err != nil {
 		return err
 	}
-	spec := engines.Spec{
-		Version:  version,
-		Provider: w.opts.Provider,
-		WorkDir:  w.opts.WorkDir,
-		Logger:   w.opts.Logger,
-	}
+	spec.Provider, spec.WorkDir, spec.Logger = w.opts.Provider, w.opts.WorkDir, w.opts.Logger
 	if w.opts.DSN != nil {
 		spec.DSN = w.opts.DSN(eng.Name())
 	}

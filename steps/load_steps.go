@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dbharness/dbharness/collectors"
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/workloads"
 	"github.com/dbharness/dbharness/workloads/load"
@@ -24,6 +25,16 @@ func loadSentences(w *World) []Sentence {
 			Example: `the "point-select" workload runs for 10s with 8 workers`,
 			Help:    "Closed-loop load (k6's constant-vus): each worker runs operations back to back, as fast as the database answers.",
 			fn:      w.runFlatOut},
+		{Area: "load", Keyword: "When",
+			Pattern: `^the "([^"]+)" workload runs in the background for (\S+) with (\d+) workers?$`,
+			Example: `the "acked-writes" workload runs in the background for 15s with 4 workers`,
+			Help:    "Starts closed-loop load and goes on to the next step at once, so faults can happen under load. `the background workload has finished` waits for it; it is stopped when the scenario ends.",
+			fn:      w.startBackground},
+		{Area: "load", Keyword: "When",
+			Pattern: `^the background workload has finished$`,
+			Example: "the background workload has finished",
+			Help:    "Waits until the background workload has run its course and records its summary; checks then read it as the last run.",
+			fn:      w.waitBackground},
 	}
 }
 
@@ -44,16 +55,33 @@ func (w *World) runFlatOut(ctx context.Context, name, duration string, workers i
 }
 
 func (w *World) runWorkload(ctx context.Context, name string, opts load.Options) error {
-	db, err := w.needDB()
+	if w.background != nil {
+		return errors.New("a workload is running in the background: add `When the background workload has finished` first")
+	}
+	runCtx, stop := w.runContext(ctx)
+	defer stop()
+	run, opts, progress, err := w.prepareLoad(runCtx, name, opts)
 	if err != nil {
 		return err
 	}
+	summary, runErr := load.Run(runCtx, run, w.target(), opts)
+	progress.clear()
+	return w.finishLoad(name, summary, runErr)
+}
+
+// prepareLoad checks the options, looks the workload up and prepares it for one run, with
+// the progress line, the abort thresholds and the analysis mark set.
+func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options) (workloads.Workload, load.Options, *progressLine, error) {
+	db, err := w.needDB()
+	if err != nil {
+		return nil, opts, nil, err
+	}
 	if err := opts.Validate(); err != nil {
-		return err
+		return nil, opts, nil, err
 	}
 	wl, err := workloads.Lookup(db.engine, name)
 	if err != nil {
-		return err
+		return nil, opts, nil, err
 	}
 	progress := newProgressLine(w.opts.Progress)
 	opts.Progress = func(p load.Progress) {
@@ -61,20 +89,27 @@ func (w *World) runWorkload(ctx context.Context, name string, opts load.Options)
 			p.Elapsed.Round(time.Second), p.Total, p.OpsPerSec, p.P95.Round(time.Microsecond), p.Errors, p.Dropped)
 	}
 	w.loadStart = db.sampler.Sample()
-	runCtx, stop := w.runContext(ctx)
-	defer stop()
-	run, err := workloads.ForRun(runCtx, wl, w.target())
+	if a, ok := db.collector.(collectors.Analyzer); ok {
+		if err := a.Mark(ctx); err != nil {
+			w.rec.Warnings = append(w.rec.Warnings, fmt.Sprintf("analysis: could not mark the start of %s: %v", name, engines.RedactDSN(err.Error())))
+		}
+	}
+	run, err := workloads.ForRun(ctx, wl, w.target())
 	if err != nil {
-		return w.explain(fmt.Errorf("workload %q: %w", name, err))
+		return nil, opts, nil, w.explain(fmt.Errorf("workload %q: %w", name, err))
 	}
 	if len(w.abortOn) > 0 {
 		if err := thresholds.CheckOps(w.abortOn, workloads.OperationNames(run)); err != nil {
-			return err
+			return nil, opts, nil, err
 		}
 		opts.Watch = thresholds.Watcher(w.abortOn)
 	}
-	summary, runErr := load.Run(runCtx, run, w.target(), opts)
-	progress.clear()
+	w.lastRun = run
+	return run, opts, progress, nil
+}
+
+// finishLoad records a run's summary and turns its error into the step's.
+func (w *World) finishLoad(name string, summary *load.Summary, runErr error) error {
 	if summary != nil {
 		w.lastLoad = summary
 		w.rec.Loads = append(w.rec.Loads, summary)
@@ -84,6 +119,70 @@ func (w *World) runWorkload(ctx context.Context, name string, opts load.Options)
 		return w.explain(fmt.Errorf("workload %q: %w", name, runErr))
 	}
 	return nil
+}
+
+// backgroundLoad is a workload run going on while other steps run.
+type backgroundLoad struct {
+	name    string
+	cancel  context.CancelFunc
+	done    chan struct{}
+	summary *load.Summary
+	err     error
+}
+
+func (w *World) startBackground(ctx context.Context, name, duration string, workers int) error {
+	if w.background != nil {
+		return errors.New("a workload already runs in the background: one at a time")
+	}
+	d, err := parseDuration(duration)
+	if err != nil {
+		return err
+	}
+	// Note: the run outlives this step, so it must not end with the step's context; the
+	// scenario's end cancels it (close).
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stopCtx, stop := w.runContext(runCtx)
+	run, opts, progress, err := w.prepareLoad(stopCtx, name, load.Options{Executor: "constant-vus", VUs: workers, Duration: d})
+	if err != nil {
+		stop()
+		cancel()
+		return err
+	}
+	bg := &backgroundLoad{name: name, done: make(chan struct{}), cancel: func() { stop(); cancel() }}
+	go func() {
+		defer close(bg.done)
+		bg.summary, bg.err = load.Run(stopCtx, run, w.target(), opts)
+		progress.clear()
+	}()
+	w.background = bg
+	return nil
+}
+
+func (w *World) waitBackground(ctx context.Context) error {
+	bg := w.background
+	if bg == nil {
+		return errors.New("no workload runs in the background: start one with `When the \"acked-writes\" workload runs in the background for 15s with 4 workers`")
+	}
+	select {
+	case <-bg.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	w.background = nil
+	bg.cancel()
+	return w.finishLoad(bg.name, bg.summary, bg.err)
+}
+
+// stopBackground ends a background run the scenario never waited for, keeping its summary.
+func (w *World) stopBackground() {
+	if bg := w.background; bg != nil {
+		bg.cancel()
+		<-bg.done
+		w.background = nil
+		if bg.summary != nil {
+			w.rec.Loads = append(w.rec.Loads, bg.summary)
+		}
+	}
 }
 
 // runContext is ctx, cancelled as soon as the database exits, so load against a dead server

@@ -37,6 +37,8 @@ func definitions(w *World) []Sentence {
 	all = append(all, checkSentences(w)...)
 	all = append(all, thresholdSentences(w)...)
 	all = append(all, baselineSentences(w)...)
+	all = append(all, faultSentences(w)...)
+	all = append(all, analysisSentences(w)...)
 	return all
 }
 

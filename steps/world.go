@@ -19,6 +19,7 @@ import (
 	"github.com/dbharness/dbharness/collectors/sampler"
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/result"
+	"github.com/dbharness/dbharness/workloads"
 	"github.com/dbharness/dbharness/workloads/load"
 	"github.com/dbharness/dbharness/workloads/thresholds"
 )
@@ -52,6 +53,8 @@ type World struct {
 	interval time.Duration
 	// lastLoad is the most recent workload run; checks read it.
 	lastLoad *load.Summary
+	// lastRun is the workload as prepared for the most recent run (it may verify its writes).
+	lastRun workloads.Workload
 	// loadStart is the time of the sample taken just before the last load: metric checks
 	// measure from there.
 	loadStart time.Time
@@ -61,6 +64,13 @@ type World struct {
 	series int
 	// abortOn are thresholds that stop the workload runs that follow when they fail.
 	abortOn []thresholds.Threshold
+	// fault is what the scenario broke, for recovery checks.
+	fault faultState
+	// background is the workload running while other steps go on, if any.
+	background *backgroundLoad
+	// findings are the last analysis's, for the analysis checks.
+	findings []collectors.Finding
+	analyzed bool
 }
 
 // database is a started engine and what watches it.
@@ -80,7 +90,7 @@ func newWorld(opts Options) *World {
 	if interval <= 0 {
 		interval = time.Second
 	}
-	return &World{opts: opts, interval: interval, rec: &result.Scenario{}}
+	return &World{opts: opts, interval: interval, rec: &result.Scenario{}, fault: faultState{slot: -1}}
 }
 
 // needDB returns the scenario's database or the error a scenario writer needs to see.
@@ -110,6 +120,7 @@ func (w *World) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var errs []error
+	w.stopBackground()
 	if db := w.db; db != nil {
 		if db.sampler != nil {
 			set := db.sampler.Stop()
