@@ -42,3 +42,11 @@ type Measurer interface {
 	// run's workers are closed.
 	Measurements() map[string]*hdr.Histogram
 }
+
+// A Fingerprinter is an optional Workload capability: a short hash of what defines the
+// workload beyond its name (a YCSB spec file's properties, say), recorded with each run so
+// the gate can warn when two sides ran a workload of the same name that was edited between
+// them.
+type Fingerprinter interface {
+	Fingerprint() string
+}

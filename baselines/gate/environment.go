@@ -43,6 +43,7 @@ func aspects() []aspect {
 		{"provider", acrossEngines, engine(func(r store.Run) string { return string(r.Engine.Provider) })},
 		{"topology", acrossEngines, engine(func(r store.Run) string { return r.Engine.Topology })},
 		{"workload", acrossLoads, func(r store.Run) string { return r.Workload }},
+		{"workload definition (hash)", acrossLoads, func(r store.Run) string { return r.WorkloadHash }},
 		{"dataset", acrossLoads, func(r store.Run) string { return r.Dataset }},
 		{"executor", acrossLoads, func(r store.Run) string { return r.Executor }},
 		{"VUs", acrossLoads, func(r store.Run) string { return itoa(r.Options.VUs) }},

@@ -44,12 +44,14 @@ type Run struct {
 	Environment result.Environment `json:"environment"`
 	Engine      *engines.Info      `json:"engine,omitempty"`
 
-	Workload string       `json:"workload"`
-	Dataset  string       `json:"dataset,omitempty"`
-	Executor string       `json:"executor"`
-	Options  load.Options `json:"options"`
-	Seed     int64        `json:"seed"`
-	VUSeeds  []uint64     `json:"vu_seeds,omitempty"`
+	Workload string `json:"workload"`
+	// WorkloadHash fingerprints the workload's definition (a YCSB spec's properties).
+	WorkloadHash string       `json:"workload_hash,omitempty"`
+	Dataset      string       `json:"dataset,omitempty"`
+	Executor     string       `json:"executor"`
+	Options      load.Options `json:"options"`
+	Seed         int64        `json:"seed"`
+	VUSeeds      []uint64     `json:"vu_seeds,omitempty"`
 
 	Start    time.Time     `json:"start"`
 	Duration time.Duration `json:"duration_ns"`
@@ -60,6 +62,10 @@ type Run struct {
 	// (named "*").
 	Operations []Measures `json:"operations"`
 	Total      Measures   `json:"total"`
+
+	// Intervals are the run's per-interval samples (one a second by default), all
+	// operations together: for plots and for telling a steady run from one that drifted.
+	Intervals []Interval `json:"intervals,omitempty"`
 
 	// Metrics are the database metrics of the run's window, one number per metric name.
 	Metrics map[string]Metric `json:"metrics,omitempty"`
@@ -76,6 +82,15 @@ type Measures struct {
 	P99       time.Duration `json:"p99_ns"`
 	// ErrorRate is Errors / Count (0 when nothing completed).
 	ErrorRate float64 `json:"error_rate"`
+}
+
+// Interval is one per-interval sample of a run.
+type Interval struct {
+	Start     time.Duration `json:"start_ns"` // from the run's start
+	OpsPerSec float64       `json:"ops_per_sec"`
+	Errors    int64         `json:"errors"`
+	P95       time.Duration `json:"p95_ns"`
+	P99       time.Duration `json:"p99_ns"`
 }
 
 // The statistics a Metric may hold.

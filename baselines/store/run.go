@@ -34,7 +34,7 @@ func FromLoad(env result.Environment, info *engines.Info, s *load.Summary, metri
 	opts.Progress, opts.Watch = nil, nil
 	r := Run{
 		Environment: env, Engine: info,
-		Workload: s.Workload, Dataset: s.Dataset, Executor: s.Executor, Options: opts,
+		Workload: s.Workload, WorkloadHash: s.WorkloadHash, Dataset: s.Dataset, Executor: s.Executor, Options: opts,
 		Seed: s.Seed, VUSeeds: slices.Clone(s.VUSeeds),
 		Start: s.Start, Duration: s.Duration, Partial: s.Stopped != "",
 		Total: measures(s.Total),
@@ -52,6 +52,9 @@ func FromLoad(env result.Environment, info *engines.Info, s *load.Summary, metri
 	}
 	for _, o := range s.Operations {
 		r.Operations = append(r.Operations, measures(o))
+	}
+	for _, iv := range s.Intervals {
+		r.Intervals = append(r.Intervals, Interval{Start: iv.Start, OpsPerSec: iv.OpsPerSec, Errors: iv.Errors, P95: iv.P95, P99: iv.P99})
 	}
 	if metrics != nil {
 		end := s.End

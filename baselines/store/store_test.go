@@ -167,7 +167,10 @@ func TestFromScenario(t *testing.T) {
 		Start:   t0, End: t0.Add(2 * time.Second), Duration: 2 * time.Second,
 		Operations: []load.OpStats{{Name: "transfer", Count: 200, Errors: 2, OpsPerSec: 99,
 			Latency: load.Latency{P50: time.Millisecond, P95: 3 * time.Millisecond, P99: 5 * time.Millisecond}}},
-		Total: load.OpStats{Name: "*", Count: 200, Errors: 2, OpsPerSec: 99},
+		Total:        load.OpStats{Name: "*", Count: 200, Errors: 2, OpsPerSec: 99},
+		WorkloadHash: "0123456789ab",
+		Intervals: []load.Interval{{Start: 0, OpsPerSec: 98, P95: 3 * time.Millisecond},
+			{Start: time.Second, OpsPerSec: 100, Errors: 2, P99: 5 * time.Millisecond}},
 	}
 	sc := &result.Scenario{Name: "TPC-B", URI: "f.feature", Loads: []*load.Summary{sum},
 		Engine: &engines.Info{Engine: "postgresql", Version: "15.8", Settings: map[string]string{"shared_buffers": "128MB"}},
@@ -184,6 +187,9 @@ func TestFromScenario(t *testing.T) {
 	}
 	if r.Options.Progress != nil {
 		t.Error("the run keeps the progress callback")
+	}
+	if r.WorkloadHash != "0123456789ab" || len(r.Intervals) != 2 || r.Intervals[1].OpsPerSec != 100 || r.Intervals[1].Errors != 2 || r.Intervals[0].P95 != 3*time.Millisecond {
+		t.Errorf("workload hash %q, intervals %+v: want the summary's", r.WorkloadHash, r.Intervals)
 	}
 	if m := r.Metrics["postgresql_xact_commit_total"]; m.Value != 200 {
 		t.Errorf("commit rate = %+v, want 200 per second", m)

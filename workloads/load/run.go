@@ -83,6 +83,9 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 		Target: t.String(), Executor: opts.Executor, Options: opts, Seed: opts.Seed,
 		HistogramUnit: HistogramUnit,
 	}
+	if f, ok := w.(workloads.Fingerprinter); ok {
+		s.WorkloadHash = f.Fingerprint()
+	}
 
 	runCtx, cancelRun := context.WithCancelCause(ctx)
 	defer cancelRun(nil)

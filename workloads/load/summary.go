@@ -21,13 +21,15 @@ const SummaryVersion = 1
 type Summary struct {
 	Version int `json:"version"`
 	// Scenario is the scenario's name when the run was one of RunScenarios.
-	Scenario string  `json:"scenario,omitempty"`
-	Workload string  `json:"workload"`
-	Database string  `json:"database"`
-	Dataset  string  `json:"dataset,omitempty"`
-	Target   string  `json:"target"` // engine and address, never credentials
-	Executor string  `json:"executor"`
-	Options  Options `json:"options"`
+	Scenario string `json:"scenario,omitempty"`
+	Workload string `json:"workload"`
+	Database string `json:"database"`
+	Dataset  string `json:"dataset,omitempty"`
+	// WorkloadHash fingerprints the workload's definition (workloads.Fingerprinter).
+	WorkloadHash string  `json:"workload_hash,omitempty"`
+	Target       string  `json:"target"` // engine and address, never credentials
+	Executor     string  `json:"executor"`
+	Options      Options `json:"options"`
 	// Seed is the run seed; VU i drew from rand.NewPCG(VUSeeds[i], i).
 	Seed    int64    `json:"seed"`
 	VUSeeds []uint64 `json:"vu_seeds"`
