@@ -57,7 +57,7 @@ type Spec struct {
 	Version   string            // major version wanted, e.g. "15"; empty means whatever is installed
 	Topology  string            // "standalone" unless the engine supports more
 	Nodes     int               // node count for multi-node topologies (primaries of a cluster)
-	Replicas  int               // replicas per primary, for replicated topologies
+	Replicas  int               // replicas per primary; 0 means the engine's default, -1 none
 	Sentinels int               // watchers of a sentinel topology
 	Provider  Provider          // auto, docker, native, embedded, external
 	Settings  map[string]string // server settings (postgresql.conf parameters, ...)

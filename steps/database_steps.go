@@ -76,18 +76,26 @@ func (w *World) startCluster(ctx context.Context, name string, primaries, replic
 	if primaries < 1 {
 		return fmt.Errorf("a cluster needs at least 1 primary, not %d", primaries)
 	}
-	return w.start(ctx, name, engines.Spec{Topology: "cluster", Nodes: primaries, Replicas: replicas})
+	return w.start(ctx, name, engines.Spec{Topology: "cluster", Nodes: primaries, Replicas: noneAsMinusOne(replicas)})
 }
 
 func (w *World) startSentinel(ctx context.Context, name string, replicas, sentinels int) error {
 	if sentinels < 1 {
 		return fmt.Errorf("a sentinel group needs at least 1 sentinel, not %d", sentinels)
 	}
-	return w.start(ctx, name, engines.Spec{Topology: "sentinel", Replicas: replicas, Sentinels: sentinels})
+	return w.start(ctx, name, engines.Spec{Topology: "sentinel", Replicas: noneAsMinusOne(replicas), Sentinels: sentinels})
 }
 
 func (w *World) startReplicated(ctx context.Context, name string, replicas int) error {
-	return w.start(ctx, name, engines.Spec{Topology: "replicated", Replicas: replicas})
+	return w.start(ctx, name, engines.Spec{Topology: "replicated", Replicas: noneAsMinusOne(replicas)})
+}
+
+// noneAsMinusOne: in engines.Spec zero replicas means the engine's default, -1 means none.
+func noneAsMinusOne(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // start starts the named engine with spec (provider, work folder and logger from the run's

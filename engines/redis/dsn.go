@@ -1,17 +1,32 @@
 package redis
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/dbharness/dbharness/engines"
 )
+
+func init() {
+	// Note: go-redis logs to stderr by default ("sentinel: selected addr ..."), which would
+	// break into scenario output; its lines go to the process's slog at debug level instead.
+	goredis.SetLogger(debugLogger{})
+}
+
+type debugLogger struct{}
+
+func (debugLogger) Printf(ctx context.Context, format string, v ...any) {
+	slog.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
+}
 
 // The DSN schemes, one per way a client reaches Redis. A single URL names every seed node,
 // so a scenario, the collector and the workloads all connect from the same string.
@@ -172,7 +187,12 @@ func (t Target) NewClient(tune func(*goredis.UniversalOptions)) goredis.Universa
 	}
 	switch t.Scheme {
 	case SchemeCluster:
-		return goredis.NewClusterClient(opts.Cluster())
+		co := opts.Cluster()
+		// Note: go-redis reloads the slot map on MOVED or, by default, once a minute; a
+		// connection refused by a dead primary triggers neither. Reloading when the map is
+		// older than a second lets clients find the promoted replica during a failover.
+		co.ClusterStateReloadInterval = time.Second
+		return goredis.NewClusterClient(co)
 	case SchemeSentinel:
 		return goredis.NewFailoverClient(opts.Failover())
 	default:

@@ -1,65 +1,127 @@
-// Package redistest starts a real, private Redis for tests that need one: a redis-server
-// from the OS packages, stopped when the test ends. There is no fake: where no Redis can be
+// Package redistest starts a real, private Redis for tests that need one, through the redis
+// engine: a standalone server, a cluster or a sentinel group of redis-server processes from
+// the OS packages, stopped when the test ends. There is no fake: where no Redis can be
 // started, the test fails and says what to install.
 package redistest
 
 import (
 	"context"
-	"fmt"
+	"log/slog"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"syscall"
+	"strings"
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
-
-	"github.com/dbharness/dbharness/engines/provider/native"
+	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/engines/redis"
 )
 
-// ExternalDSNEnv, when set, points every standalone test at that server instead of starting one.
+// ExternalDSNEnv, when set, points every standalone test (DSN, and Start of a standalone
+// spec) at that server instead of starting one.
 const ExternalDSNEnv = "DBHARNESS_TEST_REDIS_DSN"
 
+// Start starts the Redis topology spec describes for t and stops it when t ends. Empty
+// fields get test defaults: provider auto, the system temp directory, a discarding logger.
+func Start(t testing.TB, spec engines.Spec) redis.Topology {
+	t.Helper()
+	if spec.Provider == "" {
+		spec.Provider = engines.ProviderAuto
+	}
+	if spec.WorkDir == "" {
+		spec.WorkDir = os.TempDir()
+	}
+	if spec.Logger == nil {
+		spec.Logger = slog.New(slog.DiscardHandler)
+	}
+	if dsn := os.Getenv(ExternalDSNEnv); dsn != "" && (spec.Topology == "" || spec.Topology == redis.Standalone) && spec.DSN == "" {
+		spec.Provider, spec.DSN = engines.ProviderExternal, dsn
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	inst, err := redis.StartTopology(ctx, spec)
+	if inst != nil {
+		t.Cleanup(func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := inst.Stop(stopCtx); err != nil {
+				t.Errorf("redistest: stop redis %s: %v", inst.Topology(), err)
+			}
+		})
+	}
+	if err != nil {
+		t.Fatalf("redistest: start redis %s: %v", topologyName(spec), err)
+	}
+	return inst
+}
+
+func topologyName(spec engines.Spec) string {
+	if spec.Topology == "" {
+		return redis.Standalone
+	}
+	return spec.Topology
+}
+
+// Cluster starts a cluster of 3 primaries with 1 replica each; its DSN is redis+cluster://.
+// Settings are applied to every node ("cluster-node-timeout": "2000" for quick failovers).
+func Cluster(t testing.TB, settings ...map[string]string) redis.Topology {
+	t.Helper()
+	spec := engines.Spec{Topology: redis.Cluster, Nodes: 3, Replicas: 1}
+	if len(settings) > 0 {
+		spec.Settings = settings[0]
+	}
+	return Start(t, spec)
+}
+
+// Sentinel starts a primary, 1 replica and 1 sentinel; its DSN is
+// redis+sentinel://host:port/dbharness.
+func Sentinel(t testing.TB, settings ...map[string]string) redis.Topology {
+	t.Helper()
+	spec := engines.Spec{Topology: redis.Sentinel, Replicas: 1, Sentinels: 1}
+	if len(settings) > 0 {
+		spec.Settings = settings[0]
+	}
+	return Start(t, spec)
+}
+
 // DSN starts a private standalone redis-server for t and returns its redis:// DSN.
-// Extra arguments are passed to redis-server as config ("--maxmemory", "10mb", ...).
-//
-// Note: a stop-gap until engines/redis serves tests; it will start through the engine.
+// Extra arguments are redis-server options as on its command line ("--maxmemory", "10mb",
+// "--save", "900 1", ...); they become the instance's settings.
 func DSN(t testing.TB, args ...string) string {
 	t.Helper()
 	if dsn := os.Getenv(ExternalDSNEnv); dsn != "" {
 		return dsn
 	}
-	path, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Fatalf("redistest: redis-server not found: install it with `apt-get install redis-server`")
-	}
-	dir := t.TempDir()
-	port, err := native.FreePort(0, 55535)
+	settings, err := settingsFromArgs(args)
 	if err != nil {
 		t.Fatalf("redistest: %v", err)
 	}
-	all := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir}, args...)
-	p, err := native.Start(native.Config{Name: "redis-server", Path: path, Args: all, Dir: dir, LogPath: filepath.Join(dir, "redis.log")})
-	if err != nil {
-		t.Fatalf("redistest: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := p.Stop(ctx, syscall.SIGTERM, 5*time.Second); err != nil {
-			t.Errorf("redistest: stop redis-server: %v", err)
+	return Start(t, engines.Spec{Provider: engines.ProviderNative, Settings: settings}).DSN()
+}
+
+// settingsFromArgs turns "--name value..." arguments into settings; the values after a name,
+// up to the next --name, are joined with spaces (--save 900 1).
+func settingsFromArgs(args []string) (map[string]string, error) {
+	settings := map[string]string{}
+	name := ""
+	for _, a := range args {
+		if k, ok := strings.CutPrefix(a, "--"); ok && k != "" {
+			name = k
+			settings[name] = ""
+			continue
 		}
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	err = p.WaitReady(context.Background(), 10*time.Second, func(ctx context.Context) error {
-		c := goredis.NewClient(&goredis.Options{Addr: addr})
-		defer c.Close()
-		return c.Ping(ctx).Err()
-	})
-	if err != nil {
-		t.Fatalf("redistest: redis-server on %s: %v", addr, err)
+		if name == "" {
+			return nil, &argError{a}
+		}
+		if settings[name] != "" {
+			settings[name] += " "
+		}
+		settings[name] += a
 	}
-	return "redis://" + addr
+	return settings, nil
+}
+
+type argError struct{ arg string }
+
+func (e *argError) Error() string {
+	return "redis-server argument " + e.arg + " comes before any --name: write options as \"--maxmemory\", \"10mb\""
 }

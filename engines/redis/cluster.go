@@ -1,0 +1,210 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dbharness/dbharness/engines"
+)
+
+// Note: the cluster is created in Go (CLUSTER ADDSLOTSRANGE, MEET, REPLICATE) rather than with
+// `redis-cli --cluster create`: no dependency on redis-cli (a docker node need not have it
+// on the host), no fixed one-second sleeps inside redis-cli, and when the cluster does not
+// come up the error can say which node saw what.
+
+// clusterNode is one line of CLUSTER NODES.
+type clusterNode struct {
+	id     string
+	addr   string // host:port, without the bus port
+	flags  []string
+	master string // the primary's id for a replica, "-" for a primary
+	link   string // connected / disconnected
+	slots  [][2]int
+}
+
+func (c clusterNode) has(flag string) bool { return slices.Contains(c.flags, flag) }
+
+// parseClusterNodes reads CLUSTER NODES:
+// <id> <ip:port@cport[,hostname]> <flags> <master> <ping-sent> <pong-recv> <config-epoch> <link-state> <slot> ...
+func parseClusterNodes(text string) ([]clusterNode, error) {
+	var out []clusterNode
+	for line := range strings.Lines(text) {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if len(f) < 8 {
+			return nil, fmt.Errorf("CLUSTER NODES line %q has %d fields, want at least 8", strings.TrimSpace(line), len(f))
+		}
+		addr, _, _ := strings.Cut(f[1], "@")
+		addr, _, _ = strings.Cut(addr, ",")
+		n := clusterNode{id: f[0], addr: addr, flags: strings.Split(f[2], ","), master: f[3], link: f[7]}
+		for _, s := range f[8:] {
+			if strings.HasPrefix(s, "[") { // a slot being migrated or imported
+				continue
+			}
+			lo, hi, isRange := strings.Cut(s, "-")
+			a, err1 := strconv.Atoi(lo)
+			b := a
+			var err2 error
+			if isRange {
+				b, err2 = strconv.Atoi(hi)
+			}
+			if err1 != nil || err2 != nil || a < 0 || b >= SlotCount || a > b {
+				return nil, fmt.Errorf("CLUSTER NODES line %q: bad slot range %q", strings.TrimSpace(line), s)
+			}
+			n.slots = append(n.slots, [2]int{a, b})
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// clusterNodes asks one node for its view of the cluster.
+func (in *instance) clusterNodes(ctx context.Context, addr string) ([]clusterNode, error) {
+	c := in.nodeClient(addr)
+	defer c.Close()
+	text, err := c.ClusterNodes(ctx).Result()
+	if err != nil {
+		return nil, fmt.Errorf("CLUSTER NODES at %s: %s", addr, engines.RedactDSN(err.Error()))
+	}
+	return parseClusterNodes(text)
+}
+
+// createCluster joins the started data nodes into a cluster: primaries get an even share of
+// the slots, every node meets node-1, replicas follow their primaries. It waits until every
+// node reports cluster_state:ok, agrees on who replicates whom, and every replica is in sync.
+func (in *instance) createCluster(ctx context.Context, pl *plan) error {
+	data := in.dataNodes()
+	ids := make([]string, len(data))
+	for i, n := range data {
+		c := in.nodeClient(n.addr)
+		id, err := c.ClusterMyID(ctx).Result()
+		if err == nil {
+			// Distinct epochs up front spare the nodes an epoch-collision round (redis-cli does the same).
+			_ = c.Do(ctx, "CLUSTER", "SET-CONFIG-EPOCH", i+1).Err()
+			if i < pl.primaries {
+				lo, hi := i*SlotCount/pl.primaries, (i+1)*SlotCount/pl.primaries-1
+				err = c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", lo, hi).Err()
+				if err != nil && strings.Contains(strings.ToLower(err.Error()), "unknown subcommand") {
+					// Redis before 7.0 has ADDSLOTS only.
+					args := []any{"CLUSTER", "ADDSLOTS"}
+					for s := lo; s <= hi; s++ {
+						args = append(args, s)
+					}
+					err = c.Do(ctx, args...).Err()
+				}
+			}
+		}
+		c.Close()
+		if err != nil {
+			return in.clusterError(ctx, fmt.Errorf("set up %s at %s: %s", n.name, n.addr, engines.RedactDSN(err.Error())))
+		}
+		ids[i] = id
+	}
+	// Every pair meets directly: waiting for gossip to introduce node-6 to node-2 costs
+	// seconds, a MEET costs a round trip.
+	for i, a := range data {
+		for _, b := range data[i+1:] {
+			host, port, _ := net.SplitHostPort(b.addr)
+			c := in.nodeClient(a.addr)
+			err := c.ClusterMeet(ctx, host, port).Err()
+			c.Close()
+			if err != nil {
+				return in.clusterError(ctx, fmt.Errorf("CLUSTER MEET %s from %s: %s", b.name, a.name, engines.RedactDSN(err.Error())))
+			}
+		}
+	}
+	// A replica can follow its primary as soon as it knows it; the rest of the cluster
+	// learns the new role by gossip.
+	following := make([]bool, len(data))
+	err := poll(ctx, 20*time.Millisecond, func(ctx context.Context) error {
+		for i := pl.primaries; i < len(data); i++ {
+			if following[i] {
+				continue
+			}
+			c := in.nodeClient(data[i].addr)
+			err := c.ClusterReplicate(ctx, ids[pl.primaryOf(i)]).Err()
+			c.Close()
+			if err != nil {
+				return fmt.Errorf("CLUSTER REPLICATE %s on %s: %s", data[pl.primaryOf(i)].name, data[i].name, engines.RedactDSN(err.Error()))
+			}
+			following[i] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return in.clusterError(ctx, fmt.Errorf("replicas could not follow their primaries: %w", err))
+	}
+	err = poll(ctx, 50*time.Millisecond, func(ctx context.Context) error {
+		for _, n := range data {
+			c := in.nodeClient(n.addr)
+			info, err := c.ClusterInfo(ctx).Result()
+			c.Close()
+			if err != nil {
+				return fmt.Errorf("CLUSTER INFO at %s: %s", n.name, engines.RedactDSN(err.Error()))
+			}
+			if st := infoField(info, "cluster_state"); st != "ok" {
+				return fmt.Errorf("%s reports cluster_state:%s", n.name, st)
+			}
+			if k := infoField(info, "cluster_known_nodes"); k != fmt.Sprint(len(data)) {
+				return fmt.Errorf("%s knows %s of %d nodes", n.name, k, len(data))
+			}
+		}
+		for _, r := range data[pl.primaries:] {
+			if err := in.replicaSynced(ctx, r); err != nil {
+				return fmt.Errorf("replica %s: %w", r.name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return in.clusterError(ctx, fmt.Errorf("the cluster did not become ready: %w", err))
+	}
+	return nil
+}
+
+// clusterError adds what each node says (CLUSTER INFO) and the last lines of its log to err,
+// so a cluster that never comes up can be diagnosed from the error alone.
+func (in *instance) clusterError(ctx context.Context, err error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	var b strings.Builder
+	for _, n := range in.dataNodes() {
+		c := in.nodeClient(n.addr)
+		info, ierr := c.ClusterInfo(ctx).Result()
+		c.Close()
+		if ierr != nil {
+			info = "(CLUSTER INFO failed: " + engines.RedactDSN(ierr.Error()) + ")"
+		}
+		fmt.Fprintf(&b, "\n--- CLUSTER INFO of %s at %s ---\n%s", n.name, n.addr, strings.TrimSpace(keepLines(info, "cluster_state", "cluster_slots_assigned", "cluster_slots_ok", "cluster_slots_pfail", "cluster_slots_fail", "cluster_known_nodes", "cluster_size", "cluster_current_epoch")))
+		if n.proc != nil {
+			fmt.Fprintf(&b, "\n--- last lines of %s's log ---\n%s", n.name, n.proc.logTail(8))
+		}
+	}
+	return fmt.Errorf("redis cluster: %w%s", err, b.String())
+}
+
+// keepLines keeps the lines of an INFO reply that start with one of the names (all lines if
+// the reply is not INFO-shaped).
+func keepLines(info string, names ...string) string {
+	if !strings.Contains(info, ":") {
+		return info
+	}
+	var kept []string
+	for line := range strings.Lines(info) {
+		k, _, _ := strings.Cut(strings.TrimSpace(line), ":")
+		if slices.Contains(names, k) {
+			kept = append(kept, strings.TrimSpace(line))
+		}
+	}
+	return strings.Join(kept, "\n")
+}
+
+var errNoSlotOwner = errors.New("no reachable primary serves it")

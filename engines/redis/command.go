@@ -1,0 +1,164 @@
+package redis
+
+import (
+	"fmt"
+	"strings"
+)
+
+// SplitCommand splits one Redis command line into its arguments the way redis-cli does:
+// words separated by spaces, "double quotes" with backslash escapes (\n, \r, \t, \", \\,
+// \xHH), and 'single quotes' where only \' is an escape. A quoted argument may be empty.
+//
+// Note: hand-written because the quoting rules are Redis's own (sdssplitargs), not a shell's.
+func SplitCommand(line string) ([]string, error) {
+	var (
+		args []string
+		cur  strings.Builder
+		in   bool // inside an argument
+	)
+	i := 0
+	for i < len(line) {
+		c := line[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			if in {
+				args = append(args, cur.String())
+				cur.Reset()
+				in = false
+			}
+			i++
+		case c == '"':
+			start := i
+			i++
+			closed := false
+			for i < len(line) {
+				c := line[i]
+				if c == '\\' && i+1 < len(line) {
+					n := line[i+1]
+					switch n {
+					case 'n':
+						cur.WriteByte('\n')
+					case 'r':
+						cur.WriteByte('\r')
+					case 't':
+						cur.WriteByte('\t')
+					case 'b':
+						cur.WriteByte('\b')
+					case 'a':
+						cur.WriteByte('\a')
+					case 'x':
+						if i+3 < len(line) && isHex(line[i+2]) && isHex(line[i+3]) {
+							cur.WriteByte(unhex(line[i+2])<<4 | unhex(line[i+3]))
+							i += 4
+							continue
+						}
+						cur.WriteByte('x')
+					default:
+						cur.WriteByte(n)
+					}
+					i += 2
+					continue
+				}
+				if c == '"' {
+					closed = true
+					i++
+					break
+				}
+				cur.WriteByte(c)
+				i++
+			}
+			if !closed {
+				return nil, fmt.Errorf("unbalanced double quote at column %d in %q", start+1, line)
+			}
+			if i < len(line) && !isSpace(line[i]) {
+				return nil, fmt.Errorf("a closing quote must be followed by a space (column %d in %q)", i+1, line)
+			}
+			in = true
+		case c == '\'':
+			start := i
+			i++
+			closed := false
+			for i < len(line) {
+				c := line[i]
+				if c == '\\' && i+1 < len(line) && line[i+1] == '\'' {
+					cur.WriteByte('\'')
+					i += 2
+					continue
+				}
+				if c == '\'' {
+					closed = true
+					i++
+					break
+				}
+				cur.WriteByte(c)
+				i++
+			}
+			if !closed {
+				return nil, fmt.Errorf("unbalanced single quote at column %d in %q", start+1, line)
+			}
+			if i < len(line) && !isSpace(line[i]) {
+				return nil, fmt.Errorf("a closing quote must be followed by a space (column %d in %q)", i+1, line)
+			}
+			in = true
+		default:
+			cur.WriteByte(c)
+			in = true
+			i++
+		}
+	}
+	if in {
+		args = append(args, cur.String())
+	}
+	if len(args) == 0 {
+		return nil, fmt.Errorf("empty command")
+	}
+	return args, nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func isHex(c byte) bool {
+	return ('0' <= c && c <= '9') || ('a' <= c && c <= 'f') || ('A' <= c && c <= 'F')
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// quoteConfig quotes a value for a redis.conf line so that Redis reads it back as one
+// argument (an empty value included).
+func quoteConfig(v string) string {
+	if v != "" && !strings.ContainsAny(v, " \t\r\n\"'\\") {
+		return v
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			if c < 0x20 || c == 0x7f {
+				fmt.Fprintf(&b, `\x%02x`, c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
