@@ -7,4 +7,5 @@ import (
 	_ "github.com/dbharness/dbharness/engines/postgres"    // PostgreSQL engine: native, docker, external
 	_ "github.com/dbharness/dbharness/engines/redis"       // Redis engine: standalone, replicated, cluster, sentinel
 	_ "github.com/dbharness/dbharness/workloads/postgres"  // PostgreSQL datasets and workloads: pgbench, tpcb, point-select
+	_ "github.com/dbharness/dbharness/workloads/redis"     // Redis datasets and workloads: keys, get-set, pipeline, acked-writes, YCSB, ...
 )

@@ -189,3 +189,13 @@ func (w *worker) Do(ctx context.Context, op int, rng *rand.Rand) error {
 }
 
 func (w *worker) Close(ctx context.Context) error { return w.sess.Close(ctx) }
+
+// ClassifyError hands errors to the database binding when it knows its errors
+// (workloads.ErrorClassifier), so a YCSB run on Redis reports "readonly" or "clusterdown"
+// rather than "other".
+func (w *workload) ClassifyError(err error) (string, bool) {
+	if c, ok := w.db.(workloads.ErrorClassifier); ok {
+		return c.ClassifyError(err)
+	}
+	return "", false
+}
