@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench bench-load bench-pg-vs-pgbench calibrate-gate clean
+.PHONY: all deps build demo test vet bench bench-load bench-pg-vs-pgbench bench-redis calibrate-gate clean
 
 all: build
 
@@ -30,7 +30,11 @@ test: deps vet
 bench-pg-vs-pgbench: deps build
 	scripts/bench-pg-vs-pgbench.sh
 
-# The load engine next to pgbench and go-ycsb (ratios), and its own cost.
+# dbharness's Redis GET/SET next to redis-benchmark (ratios).
+bench-redis: deps build
+	scripts/bench-redis.sh
+
+# The load engine next to pgbench, go-ycsb and redis-benchmark (ratios), and its own cost.
 bench-load: deps build
 	scripts/bench-load.sh
 

@@ -3,7 +3,7 @@
 #   1. the engine's own cost and arrival-rate accuracy (go test -bench, no database);
 #   2. point-select and tpcb next to pgbench (scripts/bench-pg-vs-pgbench.sh);
 #   3. YCSB workload A next to go-ycsb, same PostgreSQL, records, threads and duration;
-#   4. Redis GET next to redis-benchmark: not yet, the Redis engine has not landed.
+#   4. Redis GET and SET next to redis-benchmark, unpipelined and at depth 16 (scripts/bench-redis.sh).
 # Ratios only: this machine is shared and noisy, absolute numbers move from run to run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,4 +62,5 @@ printf '%-10s %12s %12s %8s\n' ycsb-a "$ours" "$theirs" "$(python3 -c "print(f'{
 echo "(ops/s; $RECORDS records, $THREADS threads, zipfian, same server; dbharness ran ${SECONDS_RUN}s, go-ycsb ${took}s)"
 
 echo
-echo "== 4. Redis next to redis-benchmark: skipped, the Redis engine has not landed yet (issue 5)"
+echo "== 4. Redis next to redis-benchmark"
+BIN="$BIN" scripts/bench-redis.sh
