@@ -13,6 +13,7 @@ package collectors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -240,6 +241,10 @@ func (e *Exporter[C]) ctxError(name string, ctx context.Context) error {
 	return fmt.Errorf("scrape %s: timed out after %s: %w", name, e.cfg.Timeout, ctx.Err())
 }
 
+// ErrSkipped marks a scrape that did not run because another scraper of the same source
+// (the same node) just failed; the failure that caused it is logged, the skip is not.
+var ErrSkipped = errors.New("skipped")
+
 // record keeps the last error of a scraper and logs a failure when it starts or changes,
 // not on every scrape.
 func (e *Exporter[C]) record(name string, err error) {
@@ -252,8 +257,12 @@ func (e *Exporter[C]) record(name string, err error) {
 	}
 	e.mu.Unlock()
 	switch {
-	case err != nil && (prev == nil || prev.Error() != err.Error()):
+	case err != nil && prev == nil && !errors.Is(err, ErrSkipped):
 		e.cfg.Logger.Warn("scraper failed", "collector", e.database, "scraper", name, "err", err)
+	case err != nil && (prev == nil || prev.Error() != err.Error()):
+		// Note: a scraper skipped because another one found its source down, or one that
+		// keeps failing in new words, would repeat the first warning: debug is enough.
+		e.cfg.Logger.Debug("scraper failed", "collector", e.database, "scraper", name, "err", err)
 	case err == nil && prev != nil:
 		e.cfg.Logger.Info("scraper recovered", "collector", e.database, "scraper", name)
 	}

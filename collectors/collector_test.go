@@ -3,6 +3,8 @@ package collectors_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -268,5 +270,28 @@ func TestOptionsValidate(t *testing.T) {
 	cfg, err := collectors.NewConfig()
 	if err != nil || cfg.Timeout != collectors.DefaultTimeout || cfg.Logger == nil {
 		t.Errorf("defaults = %+v, %v", cfg, err)
+	}
+}
+
+// A failing source is worth one warning, not one per scrape or per scraper it takes down.
+func TestFailuresWarnOnceAndSkipsNever(t *testing.T) {
+	var logged strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	n := 0
+	flaky := scraper{"flaky", func(context.Context, conn, *collectors.Emitter) error {
+		n++
+		return fmt.Errorf("connection refused (attempt %d)", n) // new words every time
+	}}
+	skipped := scraper{"skipped", func(context.Context, conn, *collectors.Emitter) error {
+		return fmt.Errorf("scrape skipped: %w: its node is down", collectors.ErrSkipped)
+	}}
+	_, reg := newExporter(t, []collectors.Scraper[conn]{flaky, skipped}, collectors.WithLogger(logger))
+	for range 3 {
+		if _, err := reg.Gather(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Count(logged.String(), "scraper failed"); got != 1 || !strings.Contains(logged.String(), "attempt 1") {
+		t.Errorf("want exactly one warning, about the first failure of flaky; got %d:\n%s", got, logged.String())
 	}
 }

@@ -4,6 +4,7 @@ package databases
 
 import (
 	_ "github.com/dbharness/dbharness/collectors/postgres" // PostgreSQL collectors: pg_stat_database, pg_stat_statements
+	_ "github.com/dbharness/dbharness/collectors/redis"    // Redis collectors: INFO, SLOWLOG, LATENCY, CLUSTER, SENTINEL, ... and the analysis
 	_ "github.com/dbharness/dbharness/engines/postgres"    // PostgreSQL engine: native, docker, external
 	_ "github.com/dbharness/dbharness/engines/redis"       // Redis engine: standalone, replicated, cluster, sentinel
 	_ "github.com/dbharness/dbharness/workloads/postgres"  // PostgreSQL datasets and workloads: pgbench, tpcb, point-select

@@ -1,0 +1,20 @@
+Feature: Sentinels elect a new Redis primary
+  A primary with replicas, watched by three sentinels. When the primary dies the sentinels
+  agree that it is down and promote a replica; clients that connect through the sentinels
+  find the new primary by themselves.
+
+  Background:
+    Given a Redis sentinel group with 2 replicas and 3 sentinels
+
+  Scenario: the primary is killed while clients write
+    When the "acked-writes" workload runs in the background for 12s with 4 workers
+    And 2s pass
+    And the sentinel primary is killed
+    Then a new primary is elected within 15s
+    When the background workload has finished
+    Then at most 1% of acknowledged writes are lost
+
+  Scenario: a planned failover
+    When a failover is triggered
+    Then a new primary is elected within 10s
+    And the group is healthy again within 15s
