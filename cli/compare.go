@@ -26,8 +26,8 @@ Runs the features several times with the base and with the candidate and compare
 workload run both sides have, with the same statistics as the baseline gate.
 
   --base REF      a git commit, branch or tag of this repository: dbharness is built at REF
-                  and the two builds run alternately (base, candidate, base, ...) on this
-                  machine, so drift in the machine hits both sides alike.
+                  and the two builds run alternately (base, candidate, candidate, base,
+                  ...) on this machine, so drift in the machine hits both sides alike.
   --base RESULTS  a result.json, or a folder holding result.json files (searched
                   recursively): those are the base runs; only the candidate runs.
 
@@ -104,16 +104,25 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
+		// Note: ABBA order (base, candidate, candidate, base, ...): a drift that grows run
+		// after run (a table that bloats, a machine that warms up) then costs both sides the
+		// same; in ABAB order the candidate always ran second and paid more of it.
 		for i := 1; i <= *runs; i++ {
-			b, err := c.run(ctx, "base", baseBin, i, *runs)
-			if err != nil {
-				return err
+			first, second := sideRun{"base", baseBin}, sideRun{"candidate", *candidate}
+			if i%2 == 0 {
+				first, second = second, first
 			}
-			cr, err := c.run(ctx, "candidate", *candidate, i, *runs)
-			if err != nil {
-				return err
+			for _, s := range []sideRun{first, second} {
+				r, err := c.run(ctx, s.name, s.bin, i, *runs)
+				if err != nil {
+					return err
+				}
+				if s.name == "base" {
+					baseRuns = append(baseRuns, r...)
+				} else {
+					candRuns = append(candRuns, r...)
+				}
 			}
-			baseRuns, candRuns = append(baseRuns, b...), append(candRuns, cr...)
 		}
 	}
 	reps := compareGroups(baseRuns, candRuns, opts)
@@ -134,6 +143,9 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	return nil
 }
+
+// sideRun names a side and the binary that runs it.
+type sideRun struct{ name, bin string }
 
 // comparison runs one side's features once, and knows where everything goes.
 type comparison struct {

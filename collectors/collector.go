@@ -195,10 +195,12 @@ func (e *Exporter[C]) Collect(ch chan<- prometheus.Metric) {
 // run runs one scraper under its timeout. A scraper that overruns is abandoned: its emitter
 // is sealed so late values are dropped, and it is reported as failed.
 func (e *Exporter[C]) run(s Scraper[C], r *round) ([]prometheus.Metric, time.Duration, error) {
+	// Note: start before the deadline is set, so a scraper that times out reports at
+	// least the timeout.
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(e.ctx, e.cfg.Timeout)
 	defer cancel()
 	em := newEmitter(e.descs, r, e.cfg.Strict)
-	start := time.Now()
 	done := make(chan error, 1)
 	go func() {
 		if !e.cfg.Strict {
