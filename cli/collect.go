@@ -23,7 +23,7 @@ func collectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlagSet("collect", stderr)
 	engine := fs.String("engine", "postgresql", "database engine: "+fmt.Sprint(collectors.Databases()))
 	dsn := fs.String("dsn", "", "connection string (default: $DBHARNESS_<ENGINE>_DSN, which keeps the password out of ps)")
-	listen := fs.String("listen", ":9187", "address to serve /metrics on")
+	listen := fs.String("listen", "", "address to serve /metrics on (default: the port of the database's usual Prometheus exporter, e.g. :9187 for postgresql, :9121 for redis)")
 	once := fs.Bool("once", false, "scrape once, print the metrics in Prometheus text format and exit")
 	timeout := fs.Duration("timeout", 5*time.Second, "per-scraper timeout")
 	verbose := fs.Bool("v", false, "log scraper failures")
@@ -61,6 +61,9 @@ func collectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogAdapter{logger}}))
+	if *listen == "" {
+		*listen = exporterPort(*engine)
+	}
 	l, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return ExitError{Code: ExitFailed, Err: fmt.Errorf("collect: listen on %s: %w", *listen, err)}
@@ -84,3 +87,18 @@ type slogAdapter struct {
 }
 
 func (a slogAdapter) Println(v ...any) { a.l.Error(fmt.Sprint(v...)) }
+
+// exporterPort is the port of the database's usual Prometheus exporter, so dashboards and
+// scrape configs made for it find dbharness too.
+func exporterPort(engine string) string {
+	switch engine {
+	case "redis":
+		return ":9121" // redis_exporter
+	case "mysql":
+		return ":9104" // mysqld_exporter
+	case "mongodb":
+		return ":9216" // mongodb_exporter
+	default:
+		return ":9187" // postgres_exporter
+	}
+}

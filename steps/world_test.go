@@ -87,3 +87,52 @@ func TestParsers(t *testing.T) {
 		t.Errorf("parseDuration(20 seconds) = %v", err)
 	}
 }
+
+// The fault, background and read-back sentences say what to write first when used out of
+// order, without a database where none is needed to know that.
+func TestFaultAndLoadSentencesInTheWrongOrder(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(Options{})
+	cases := []struct {
+		step func() error
+		want string
+	}{
+		{func() error { return w.breakPrimary(ctx, "killed") }, "no database yet"},
+		{func() error { return w.waitBackground(ctx) }, "no workload runs in the background"},
+		{func() error { return w.checkNoLoss(ctx) }, "no workload has run yet"},
+		{func() error { return w.checkNewPrimary(ctx, "1s") }, "no database yet"},
+		{func() error { return w.analyze(ctx) }, "no database yet"},
+		{func() error { return w.wait(ctx, "soon") }, "is not a duration"},
+		{func() error { return w.startCluster(ctx, "Redis", 0, 1) }, "at least 1 primary"},
+		{func() error { return w.startSentinel(ctx, "Redis", 1, 0) }, "at least 1 sentinel"},
+		{func() error { return w.checkLossAtMost(ctx, "lots") }, "is not a rate"},
+	}
+	for i, c := range cases {
+		if err := c.step(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("case %d: error %v, want it to say %q", i, err, c.want)
+		}
+	}
+}
+
+// A database without topology verbs (a single PostgreSQL) refuses fault sentences and says
+// why, and a workload that does not record its writes cannot be read back.
+func TestFaultsNeedATopologyAndReadBackNeedsARecordingWorkload(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(Options{Provider: engines.ProviderNative})
+	defer w.close()
+	if err := w.startDatabase(ctx, "PostgreSQL", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.breakPrimary(ctx, "killed"); err == nil || !strings.Contains(err.Error(), "cannot break or check nodes") {
+		t.Errorf("fault on PostgreSQL = %v", err)
+	}
+	if err := w.loadDataset(ctx, "pgbench", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.runFlatOut(ctx, "point-select", "200ms", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.checkNoLoss(ctx); err == nil || !strings.Contains(err.Error(), "does not record its acknowledged writes") {
+		t.Errorf("read-back after point-select = %v", err)
+	}
+}
