@@ -298,16 +298,11 @@ func compareGroups(base, cand []store.Run, opts gate.Options) []*gate.Report {
 }
 
 func worstVerdict(reps []*gate.Report) stats.Verdict {
-	has := map[stats.Verdict]bool{}
-	for _, r := range reps {
-		has[r.Verdict] = true
+	vs := make([]stats.Verdict, len(reps))
+	for i, r := range reps {
+		vs[i] = r.Verdict
 	}
-	for _, v := range []stats.Verdict{stats.Regressed, stats.Inconclusive, stats.Improved} {
-		if has[v] {
-			return v
-		}
-	}
-	return stats.Unchanged
+	return gate.Worst(vs...)
 }
 
 // writeComparison prints the Markdown and writes compare.md, compare.json and

@@ -3,6 +3,7 @@ package gate
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/dbharness/dbharness/baselines/stats"
 	"github.com/dbharness/dbharness/baselines/store"
@@ -186,15 +187,20 @@ func allZero(x []float64) bool {
 	return true
 }
 
-// overall is the verdict of a set of rows: the worst of them, in the order regressed,
-// inconclusive, improved, unchanged.
+// overall is the verdict of a set of rows: the worst of them.
 func overall(rows []Row) stats.Verdict {
-	has := map[stats.Verdict]bool{}
-	for _, r := range rows {
-		has[r.Verdict] = true
+	vs := make([]stats.Verdict, len(rows))
+	for i, r := range rows {
+		vs[i] = r.Verdict
 	}
+	return Worst(vs...)
+}
+
+// Worst is the verdict of several: regressed over inconclusive over improved over
+// unchanged (which is also the verdict of none).
+func Worst(vs ...stats.Verdict) stats.Verdict {
 	for _, v := range []stats.Verdict{stats.Regressed, stats.Inconclusive, stats.Improved} {
-		if has[v] {
+		if slices.Contains(vs, v) {
 			return v
 		}
 	}
