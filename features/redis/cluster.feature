@@ -7,6 +7,7 @@ Feature: A Redis cluster loses a primary under load
   Background:
     Given a Redis cluster with 3 primaries and 1 replica each
 
+  @failover-under-load
   Scenario: the primary of slot 0 is killed while clients write
     When the "acked-writes" workload runs in the background for 12s with 4 workers
     And 3s pass

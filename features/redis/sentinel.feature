@@ -6,11 +6,13 @@ Feature: Sentinels elect a new Redis primary
   Background:
     Given a Redis sentinel group with 2 replicas and 3 sentinels
 
+  @failover-under-load
   Scenario: the primary is killed while clients write
     When the "acked-writes" workload runs in the background for 12s with 4 workers
     And 2s pass
     And the sentinel primary is killed
     Then a new primary is elected within 15s
+    And the group is healthy again within 15s
     When the background workload has finished
     Then at most 1% of acknowledged writes are lost
 
