@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/dbharness/dbharness/cli"
 	"github.com/dbharness/dbharness/engines/postgres/pgtest"
+	"github.com/dbharness/dbharness/engines/provider/native"
 	"github.com/dbharness/dbharness/result"
 )
 
@@ -82,7 +82,7 @@ func TestRunLeavesNoServerBehind(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, output)
 	}
-	if pids := serversUnder(workdir); len(pids) > 0 {
+	if pids := native.ProcessesUnder(workdir); len(pids) > 0 {
 		t.Errorf("processes left running in %s after the run: %v", workdir, pids)
 	}
 	if r, err := result.ReadJSON(filepath.Join(out, "result.json")); err != nil || len(r.Scenarios) != 1 || r.Scenarios[0].Status != "passed" {
@@ -101,10 +101,10 @@ func TestInterruptedRunStopsEverythingAndKeepsPartialResults(t *testing.T) {
 	}
 	// Wait until the server runs and the load has had a moment, then press Ctrl-C.
 	deadline := time.Now().Add(60 * time.Second)
-	for len(serversUnder(workdir)) == 0 && time.Now().Before(deadline) {
+	for len(native.ProcessesUnder(workdir)) == 0 && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 	}
-	if len(serversUnder(workdir)) == 0 {
+	if len(native.ProcessesUnder(workdir)) == 0 {
 		cmd.Process.Kill()
 		t.Fatalf("no server started within 60s:\n%s", output.String())
 	}
@@ -122,7 +122,7 @@ func TestInterruptedRunStopsEverythingAndKeepsPartialResults(t *testing.T) {
 		cmd.Process.Kill()
 		t.Fatalf("dbharness still running 30s after SIGINT:\n%s", output.String())
 	}
-	if pids := serversUnder(workdir); len(pids) > 0 {
+	if pids := native.ProcessesUnder(workdir); len(pids) > 0 {
 		t.Errorf("processes left running in %s after Ctrl-C: %v", workdir, pids)
 	}
 	r, err := result.ReadJSON(filepath.Join(out, "result.json"))
@@ -143,30 +143,6 @@ func workDir(t *testing.T) string {
 	os.Chmod(dir, 0o755)
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
-}
-
-// serversUnder lists the live processes whose working directory is below dir: a PostgreSQL
-// server and its backends run in their data directory.
-func serversUnder(dir string) []int {
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
-		if err != nil || !strings.HasPrefix(cwd, dir) {
-			continue
-		}
-		if st, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); err == nil {
-			if f := strings.Fields(string(st[bytes.LastIndexByte(st, ')')+1:])); len(f) > 0 && f[0] == "Z" {
-				continue
-			}
-		}
-		pids = append(pids, pid)
-	}
-	return pids
 }
 
 func TestCollectOnceServesTheCatalogMetrics(t *testing.T) {

@@ -5,17 +5,26 @@ package features_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/dbharness/dbharness/engines/provider/native"
 	"github.com/dbharness/dbharness/runner"
 )
 
 func TestFeatures(t *testing.T) {
 	t.Setenv("DBHARNESS_BASELINES", t.TempDir()) // never write baselines into the checkout
+	workdir, err := os.MkdirTemp("", "dbharness-features-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(workdir, 0o755) // PostgreSQL runs as postgres and must reach its data directory
+	t.Cleanup(func() { os.RemoveAll(workdir) })
 	var out bytes.Buffer
 	outcome, err := runner.Run(context.Background(), runner.Options{
 		Paths:       []string{"."},
+		WorkDir:     workdir,
 		Format:      "progress",
 		NoColors:    true,
 		Concurrency: 2, // scenarios in parallel, so -race sees any state they share
@@ -29,6 +38,11 @@ func TestFeatures(t *testing.T) {
 	}
 	if outcome.Status != 0 {
 		t.Fatalf("features failed (status %d):\n%s", outcome.Status, out.String())
+	}
+	// Every server of every scenario is gone, the killed and paused nodes of the fault
+	// scenarios included.
+	if pids := native.ProcessesUnder(workdir); len(pids) > 0 {
+		t.Errorf("processes left running under %s after the features: %v", workdir, pids)
 	}
 	if len(outcome.Report.Scenarios) < 3 {
 		t.Errorf("ran %d scenarios, want at least 3", len(outcome.Report.Scenarios))

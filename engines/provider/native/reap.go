@@ -43,6 +43,32 @@ func GroupAlive(pgid int) bool {
 	return false
 }
 
+// ProcessesUnder lists the live processes (zombies do not count) whose working directory is
+// dir or below it: servers run in their data directories, so after a run it says what was
+// left behind.
+func ProcessesUnder(dir string) []int {
+	dir = filepath.Clean(dir)
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		if err != nil || (cwd != dir && !strings.HasPrefix(cwd, dir+string(filepath.Separator))) {
+			continue
+		}
+		if st, ok := procStat(pid); ok && st.state != "Z" && st.state != "X" {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
 func groupMembers(pgid int) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
