@@ -40,7 +40,7 @@ result and log.`
 func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("compare", stderr)
 	base := fs.String("base", "", "git ref to build the base from, or result files of the base (required)")
-	runs := fs.Int("runs", 5, "runs per side")
+	runs := fs.Int("runs", 6, "runs per side (an even number keeps the ABBA order balanced)")
 	candidate := fs.String("candidate", "", "the candidate dbharness binary (default: this one)")
 	out := fs.String("out", "reports/compare", "folder for the comparison and every run's results")
 	tags := fs.String("tags", "", "godog tag expression passed to each run")
@@ -63,6 +63,9 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	case *inconclusive != "fail" && *inconclusive != "pass":
 		return usageError(fmt.Errorf("--inconclusive must be fail or pass, got %q", *inconclusive))
 	}
+	if *runs%2 == 1 {
+		fmt.Fprintf(stderr, "compare: note: with an odd --runs (%d) the base runs first once more than the candidate; an even number balances the ABBA order\n", *runs)
+	}
 	opts, err := gateOptions(*threshold, *confidence)
 	if err != nil {
 		return usageError(err)
@@ -83,7 +86,7 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	c := &comparison{out: *out, paths: paths, stderr: stderr, runArgs: runFlags(*tags, *provider)}
 	var baseRuns, candRuns []store.Run
 	if _, statErr := os.Stat(*base); statErr == nil {
-		files, err := resultFiles(*base)
+		files, err := resultFiles(*base, stderr)
 		if err != nil {
 			return usageError(err)
 		}
@@ -129,7 +132,7 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(reps) == 0 {
 		return ExitError{Code: ExitUsage, Err: errors.New("the two sides have no scenario and workload in common: nothing to compare")}
 	}
-	if err := writeComparison(*out, reps, stdout); err != nil {
+	if err := writeComparison(*out, reps, *inconclusive == "pass", stdout); err != nil {
 		return err
 	}
 	verdict := worstVerdict(reps)
@@ -186,6 +189,10 @@ func (c *comparison) run(ctx context.Context, side, bin string, i, n int) ([]sto
 	args := append([]string{"run", "--out", dir, "--no-colors", "--format", "progress"}, c.runArgs...)
 	cmd := exec.CommandContext(ctx, bin, append(args, c.paths...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// Ctrl-C reaches the child as an interrupt, so it stops its databases and writes its
+	// partial result as `dbharness run` does; SIGKILL only if it has not ended by then.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 40 * time.Second
 	// Note: each run records baselines into a store of its own, so `I record ... as the
 	// baseline` sentences in the features neither leak between runs nor touch the real store.
 	cmd.Env = append(os.Environ(), store.EnvRoot+"="+filepath.Join(dir, "baselines"))
@@ -214,14 +221,14 @@ func tail(path string, n int) string {
 // a detached worktree under dir, and returns the binary. cleanup removes the worktree.
 func buildAt(ctx context.Context, ref, dir string, stderr io.Writer) (bin string, cleanup func(), err error) {
 	cleanup = func() {}
-	git := func(args ...string) (string, error) {
+	git := func(ctx context.Context, args ...string) (string, error) {
 		cmd := exec.CommandContext(ctx, "git", args...)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		err := cmd.Run()
 		return strings.TrimSpace(out.String()), err
 	}
-	commit, err := git("rev-parse", "--verify", "--quiet", ref+"^{commit}")
+	commit, err := git(ctx, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
 	if err != nil {
 		return "", cleanup, usageError(fmt.Errorf("--base %q is neither a result file or folder nor a git commit of this repository (git rev-parse: %v %s)", ref, err, commit))
 	}
@@ -233,11 +240,16 @@ func buildAt(ctx context.Context, ref, dir string, stderr io.Writer) (bin string
 		return "", cleanup, err
 	}
 	fmt.Fprintf(stderr, "compare: building the base at %s (%s) ...\n", ref, commit[:min(12, len(commit))])
-	if out, err := git("worktree", "add", "--detach", abs, commit); err != nil {
+	// Note: a worktree left by an interrupted compare is registered still; prune forgets it.
+	_, _ = git(ctx, "worktree", "prune")
+	if out, err := git(ctx, "worktree", "add", "--detach", abs, commit); err != nil {
 		return "", cleanup, fmt.Errorf("compare: git worktree add %s %s: %v\n%s", abs, commit, err, out)
 	}
 	cleanup = func() {
-		if out, err := git("worktree", "remove", "--force", abs); err != nil {
+		// The run's context may be cancelled (Ctrl-C): cleaning up must not be.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if out, err := git(cctx, "worktree", "remove", "--force", abs); err != nil {
 			fmt.Fprintf(stderr, "compare: could not remove the base worktree %s (%v %s): remove it with `git worktree remove --force %s`\n", abs, err, out, abs)
 		}
 	}
@@ -251,8 +263,10 @@ func buildAt(ctx context.Context, ref, dir string, stderr io.Writer) (bin string
 	return bin, cleanup, nil
 }
 
-// resultFiles is path itself when it is a file, else every result.json under it.
-func resultFiles(path string) ([]string, error) {
+// resultFiles is path itself when it is a file, else every result.json under it. Inside a
+// folder written by an earlier compare (it holds compare.json) only its base runs count;
+// elsewhere such folders are passed over, so candidate runs never pose as base runs.
+func resultFiles(path string, stderr io.Writer) ([]string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -260,12 +274,25 @@ func resultFiles(path string) ([]string, error) {
 	if !st.IsDir() {
 		return []string{path}, nil
 	}
+	isCompareOut := func(dir string) bool {
+		_, err := os.Stat(filepath.Join(dir, "compare.json"))
+		return err == nil
+	}
+	rootIsCompare := isCompareOut(path)
 	var files []string
 	err = filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && d.Name() == "result.json" {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && p != path && !rootIsCompare && isCompareOut(p):
+			fmt.Fprintf(stderr, "compare: passing over %s: it is the output of an earlier compare (name it as --base to use its base runs)\n", p)
+			return filepath.SkipDir
+		case d.IsDir() && rootIsCompare && filepath.Dir(p) == filepath.Clean(path) && !strings.HasPrefix(d.Name(), "base-"):
+			return filepath.SkipDir
+		case !d.IsDir() && d.Name() == "result.json":
 			files = append(files, p)
 		}
-		return err
+		return nil
 	})
 	if err == nil && len(files) == 0 {
 		err = fmt.Errorf("--base %s: no result.json in that folder", path)
@@ -307,7 +334,7 @@ func worstVerdict(reps []*gate.Report) stats.Verdict {
 
 // writeComparison prints the Markdown and writes compare.md, compare.json and
 // compare.junit.xml (one case per scenario and workload, failed when it regressed).
-func writeComparison(dir string, reps []*gate.Report, stdout io.Writer) error {
+func writeComparison(dir string, reps []*gate.Report, inconclusivePasses bool, stdout io.Writer) error {
 	var md bytes.Buffer
 	for _, r := range reps {
 		if err := r.WriteMarkdown(&md); err != nil {
@@ -324,17 +351,20 @@ func writeComparison(dir string, reps []*gate.Report, stdout io.Writer) error {
 	suite := junit.Suite{Name: "dbharness compare"}
 	for _, r := range reps {
 		sum := r.Summary()
-		c := junit.Case{Name: r.Name, Classname: "compare", Properties: []junit.Property{{Name: "verdict", Value: sum.Verdict}}}
-		for _, m := range sum.Measures {
-			c.Properties = append(c.Properties, junit.Property{Name: opLabel(m.Operation) + "." + m.Measure, Value: fmt.Sprintf("%s %s (p %s)", m.Verdict, m.Delta, m.P)})
-		}
+		c := junit.Case{Name: r.Name, Classname: "compare", Properties: junit.ComparisonProperties("", sum)}
 		var one bytes.Buffer
 		_ = r.WriteMarkdown(&one) // a bytes.Buffer does not fail
 		switch r.Verdict {
 		case stats.Regressed:
 			c.Failure = &junit.Problem{Message: r.Name + ": regressed", Type: "regression", Text: one.String()}
 		case stats.Inconclusive:
-			c.Error = &junit.Problem{Message: r.Name + ": inconclusive", Type: "inconclusive", Text: one.String()}
+			// The JUnit verdict follows the exit code: --inconclusive=pass makes it a skip.
+			p := &junit.Problem{Message: r.Name + ": inconclusive", Type: "inconclusive", Text: one.String()}
+			if inconclusivePasses {
+				c.Skipped = p
+			} else {
+				c.Error = p
+			}
 		}
 		suite.Add(c)
 	}
@@ -350,11 +380,4 @@ func writeComparison(dir string, reps []*gate.Report, stdout io.Writer) error {
 		}
 	}
 	return nil
-}
-
-func opLabel(op string) string {
-	if op == "*" {
-		return "all"
-	}
-	return op
 }

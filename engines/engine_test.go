@@ -84,6 +84,7 @@ func TestRedactDSN(t *testing.T) {
 		"mysql://root:pw@tcp(127.0.0.1:3306)/db":                  "mysql://root:xxxxx@tcp(127.0.0.1:3306)/db",
 		"postgres://bob@db/x (no password)":                       "postgres://bob@db/x (no password)",
 		"two: redis://:p1@a:1 and postgres://u:p2@b:2/db":         "two: redis://:xxxxx@a:1 and postgres://u:xxxxx@b:2/db",
+		"redis://:p@ss@h:1 (an unescaped @ in the password)":      "redis://:xxxxx@h:1 (an unescaped @ in the password)",
 	} {
 		if got := engines.RedactDSN(in); got != want {
 			t.Errorf("RedactDSN(%q) = %q, want %q", in, got, want)

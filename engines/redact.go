@@ -9,8 +9,10 @@ import (
 // Note: redaction works on text, not on parsed DSNs only, because passwords also reach us
 // inside driver error messages and server log lines that quote the connection string.
 var (
-	// scheme://user:password@host
-	urlPassword = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*):([^@\s]*)@`)
+	// scheme://user:password@host. The password runs to the last '@' of the token: an
+	// unescaped '@' in a password must not leave its tail in clear (redacting too much is
+	// the safe side).
+	urlPassword = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*):(\S*)@`)
 	// password=secret or password='se cret' in libpq key/value strings
 	kvPassword = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s"]+)`)
 )

@@ -55,12 +55,7 @@ func scenarioCase(feature string, s *result.Scenario) junit.Case {
 			junit.Property{Name: prefix + ".error_rate", Value: fmt.Sprintf("%.6f", l.ErrorRate())})
 	}
 	for _, cmp := range s.Comparisons {
-		prefix := "baseline." + cmp.Baseline
-		c.Properties = append(c.Properties, junit.Property{Name: prefix + ".verdict", Value: cmp.Verdict})
-		for _, m := range cmp.Measures {
-			c.Properties = append(c.Properties, junit.Property{Name: fmt.Sprintf("%s.%s.%s", prefix, opLabel(m.Operation), m.Measure),
-				Value: fmt.Sprintf("%s %s (p %s)", m.Verdict, m.Delta, m.P)})
-		}
+		c.Properties = append(c.Properties, junit.ComparisonProperties("baseline."+cmp.Baseline+".", cmp)...)
 	}
 	var text []string
 	for _, ch := range s.Checks {
@@ -84,11 +79,4 @@ func scenarioCase(feature string, s *result.Scenario) junit.Case {
 		c.SystemOut = "warnings:\n" + strings.Join(s.Warnings, "\n")
 	}
 	return c
-}
-
-func opLabel(op string) string {
-	if op == "*" {
-		return "all"
-	}
-	return op
 }

@@ -72,15 +72,10 @@ func (w *World) findingsOf(ctx context.Context, kind string) ([]collectors.Findi
 		}
 	}
 	var out []collectors.Finding
-	kinds := map[string]int{}
 	for _, f := range w.findings {
-		kinds[f.Kind]++
 		if f.Kind == kind {
 			out = append(out, f)
 		}
-	}
-	if len(out) == 0 && len(kinds) > 0 {
-		w.rec.Warnings = append(w.rec.Warnings, fmt.Sprintf("analysis: no finding of kind %q; the kinds found are %s", kind, quoteList(sortedKeys(kinds))))
 	}
 	return out, nil
 }
@@ -98,7 +93,11 @@ func (w *World) findingAbout(ctx context.Context, kind, subject string) (collect
 		subjects = append(subjects, f.Subject)
 	}
 	if len(subjects) == 0 {
-		return collectors.Finding{}, fmt.Errorf("the analysis found no %s at all", kind)
+		kinds := map[string]bool{}
+		for _, f := range w.findings {
+			kinds[f.Kind] = true
+		}
+		return collectors.Finding{}, fmt.Errorf("the analysis found no %s at all; the kinds it found are %s", kind, quoteList(sortedKeys(kinds)))
 	}
 	if len(subjects) > 10 {
 		subjects = append(subjects[:10], fmt.Sprintf("and %d more", len(subjects)-10))

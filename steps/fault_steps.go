@@ -61,10 +61,11 @@ func faultSentences(w *World) []Sentence {
 // faultState is what the scenario broke, so checks can tell a recovery from the status quo
 // and the nodes can be brought back.
 type faultState struct {
-	at      time.Time      // when the last fault happened
-	primary engines.Node   // the primary the last fault broke, if it broke one
-	slot    int            // the slot whose primary it broke, or -1
-	broken  map[string]int // node name -> 0 killed/stopped, 1 paused
+	at       time.Time      // when the last fault happened
+	restored time.Time      // when a broken node was last restarted or resumed
+	primary  engines.Node   // the primary the last fault broke, if it broke one
+	slot     int            // the slot whose primary it broke, or -1
+	broken   map[string]int // node name -> 0 killed/stopped, 1 paused
 }
 
 func (w *World) faults() (engines.Faults, error) {
@@ -84,9 +85,12 @@ func (w *World) breakSlotPrimary(ctx context.Context, slot int, verb string) err
 	if err != nil {
 		return err
 	}
-	router, ok := f.(engines.SlotRouter)
-	if !ok || slot < 0 || slot > 16383 {
-		return fmt.Errorf("slot %d: this database has no hash slots to route by (a cluster has slots 0 to 16383)", slot)
+	router, err := w.slotRouter(f)
+	if err != nil {
+		return err
+	}
+	if slot < 0 || slot > 16383 {
+		return fmt.Errorf("slot %d is out of range: a cluster has slots 0 to 16383", slot)
 	}
 	node, err := router.PrimaryForSlot(ctx, slot)
 	if err != nil {
@@ -95,10 +99,28 @@ func (w *World) breakSlotPrimary(ctx context.Context, slot int, verb string) err
 	return w.breakNode(ctx, f, node, verb, slot, fmt.Sprintf("primary of slot %d", slot))
 }
 
+// slotRouter is the instance's slot routing, or an error saying the sentences to use
+// instead when it has no slots.
+func (w *World) slotRouter(f engines.Faults) (engines.SlotRouter, error) {
+	router, ok := f.(engines.SlotRouter)
+	if !ok || !w.isCluster() {
+		return nil, errors.New("this database has no hash slots: it is not a cluster; write `the primary is killed` or `a failover is triggered`")
+	}
+	return router, nil
+}
+
+func (w *World) isCluster() bool { return w.db != nil && w.db.inst.Info().Topology == "cluster" }
+
+// errPrimaryOfCluster says what to write instead of "the primary" on a cluster.
+var errPrimaryOfCluster = errors.New("a cluster has a primary per slot range, not one primary: name a slot, e.g. `the primary of slot 0 is killed` or `a failover of slot 0 is triggered`")
+
 func (w *World) breakPrimary(ctx context.Context, verb string) error {
 	f, err := w.faults()
 	if err != nil {
 		return err
+	}
+	if w.isCluster() {
+		return errPrimaryOfCluster
 	}
 	node, err := f.Primary(ctx)
 	if err != nil {
@@ -151,7 +173,7 @@ func (w *World) breakNode(ctx context.Context, f engines.Faults, node engines.No
 		return fmt.Errorf("cannot make a node %q: use killed, stopped or paused", verb)
 	}
 	if err != nil {
-		return fmt.Errorf("%s %s (%s): %w", verb[:len(verb)-2], node.Name, node.Addr, err)
+		return fmt.Errorf("%s (%s) could not be %s: %w", node.Name, node.Addr, verb, err)
 	}
 	if w.fault.broken == nil {
 		w.fault.broken = map[string]int{}
@@ -176,9 +198,10 @@ func (w *World) restore(ctx context.Context, f engines.Faults, name string, mode
 		err = f.RestartNode(ctx, name)
 	}
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", verb, name, err)
+		return fmt.Errorf("%s could not be %s: %w", name, verb, err)
 	}
 	delete(w.fault.broken, name)
+	w.fault.restored = time.Now()
 	w.event("fault", verb+" "+name, 0)
 	return nil
 }
@@ -204,27 +227,36 @@ func (w *World) triggerFailover(ctx context.Context, slot string) error {
 		return err
 	}
 	var node engines.Node
-	w.fault.slot = -1
+	n := -1
 	if slot != "" {
-		router, ok := f.(engines.SlotRouter)
-		if !ok {
-			return errors.New("this database has no hash slots: write `a failover is triggered`")
+		router, err := w.slotRouter(f)
+		if err != nil {
+			return err
 		}
-		n, err := strconv.Atoi(slot)
-		if err != nil || n < 0 || n > 16383 {
-			return fmt.Errorf("slot %q: a cluster has slots 0 to 16383", slot)
+		if n, err = strconv.Atoi(slot); err != nil || n < 0 || n > 16383 {
+			return fmt.Errorf("slot %q is out of range: a cluster has slots 0 to 16383", slot)
 		}
 		if node, err = router.PrimaryForSlot(ctx, n); err != nil {
 			return err
 		}
-		w.fault.slot = n
-	} else if node, err = f.Primary(ctx); err != nil {
-		return err
+	} else {
+		if w.isCluster() {
+			return errPrimaryOfCluster
+		}
+		if node, err = f.Primary(ctx); err != nil {
+			return err
+		}
 	}
-	if err := f.Failover(ctx, node.Name); err != nil {
+	// On a cluster the node named is the primary whose replica takes over; elsewhere the
+	// engine picks the replica ("").
+	target := ""
+	if n >= 0 {
+		target = node.Name
+	}
+	if err := f.Failover(ctx, target); err != nil {
 		return fmt.Errorf("failover of %s (%s): %w", node.Name, node.Addr, err)
 	}
-	w.fault.at, w.fault.primary = time.Now(), node
+	w.fault.at, w.fault.primary, w.fault.slot = time.Now(), node, n
 	w.event("fault", fmt.Sprintf("failover of %s (%s) requested", node.Name, node.Addr), 0)
 	return nil
 }
@@ -295,6 +327,15 @@ func (w *World) checkNewPrimary(ctx context.Context, within string) error {
 	if old.Name == "" {
 		return errors.New("no primary was broken or failed over in this scenario: break one first, e.g. `When the sentinel primary is killed`")
 	}
+	if w.fault.slot < 0 && w.isCluster() {
+		// A primary broken by name: its slots have a new primary once every slot is served
+		// by a reachable primary again.
+		if err := poll(ctx, limit, f.Healthy); err != nil {
+			return fmt.Errorf("no new primary for the slots of %s within %s: %w", old.Name, limit, err)
+		}
+		w.recovered(fmt.Sprintf("the slots of %s (%s) are served by other primaries", old.Name, old.Addr))
+		return nil
+	}
 	var now engines.Node
 	err = poll(ctx, limit, func(ctx context.Context) error {
 		var err error
@@ -319,10 +360,15 @@ func (w *World) checkNewPrimary(ctx context.Context, within string) error {
 	return nil
 }
 
-// recovered records a recovery and how long after the last fault it came.
+// recovered records a recovery and how long after the last fault, or the last restart of a
+// broken node if that came later, it was seen (checks poll every 100ms).
 func (w *World) recovered(text string) {
 	var after time.Duration
-	if !w.fault.at.IsZero() {
+	switch {
+	case !w.fault.restored.IsZero() && w.fault.restored.After(w.fault.at):
+		after = time.Since(w.fault.restored)
+		text = fmt.Sprintf("%s %s after the last restart", text, after.Round(10*time.Millisecond))
+	case !w.fault.at.IsZero():
 		after = time.Since(w.fault.at)
 		text = fmt.Sprintf("%s %s after the last fault", text, after.Round(10*time.Millisecond))
 	}

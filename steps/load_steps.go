@@ -66,7 +66,7 @@ func (w *World) runWorkload(ctx context.Context, name string, opts load.Options)
 	}
 	summary, runErr := load.Run(runCtx, run, w.target(), opts)
 	progress.clear()
-	return w.finishLoad(name, summary, runErr)
+	return w.finishLoad(ctx, name, summary, runErr)
 }
 
 // prepareLoad checks the options, looks the workload up and prepares it for one run, with
@@ -89,6 +89,7 @@ func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options)
 			p.Elapsed.Round(time.Second), p.Total, p.OpsPerSec, p.P95.Round(time.Microsecond), p.Errors, p.Dropped)
 	}
 	w.loadStart = db.sampler.Sample()
+	w.findings, w.analyzed = nil, false // findings describe one load: this one, from here
 	if a, ok := db.collector.(collectors.Analyzer); ok {
 		if err := a.Mark(ctx); err != nil {
 			w.rec.Warnings = append(w.rec.Warnings, fmt.Sprintf("analysis: could not mark the start of %s: %v", name, engines.RedactDSN(err.Error())))
@@ -108,11 +109,20 @@ func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options)
 	return run, opts, progress, nil
 }
 
-// finishLoad records a run's summary and turns its error into the step's.
-func (w *World) finishLoad(name string, summary *load.Summary, runErr error) error {
+// finishLoad records a run's summary and turns its error into the step's. When the
+// scenario checks analysis findings, the analysis runs now, so its window ends with the load
+// and not after the checks' own reads.
+func (w *World) finishLoad(ctx context.Context, name string, summary *load.Summary, runErr error) error {
 	if summary != nil {
 		w.lastLoad = summary
 		w.rec.Loads = append(w.rec.Loads, summary)
+	}
+	if w.wantsAnalysis && w.db != nil {
+		if _, ok := w.db.collector.(collectors.Analyzer); ok {
+			if err := w.analyze(ctx); err != nil {
+				w.rec.Warnings = append(w.rec.Warnings, fmt.Sprintf("analysis at the end of %s: %v", name, err))
+			}
+		}
 	}
 	if runErr != nil {
 		w.rec.Partial = true
@@ -170,18 +180,28 @@ func (w *World) waitBackground(ctx context.Context) error {
 	}
 	w.background = nil
 	bg.cancel()
-	return w.finishLoad(bg.name, bg.summary, bg.err)
+	return w.finishLoad(ctx, bg.name, bg.summary, bg.err)
 }
 
-// stopBackground ends a background run the scenario never waited for, keeping its summary.
+// stopBackground ends a background run the scenario never waited for, keeping its summary
+// and saying so: a scenario that forgot `the background workload has finished` must not
+// pass quietly over a run whose operations all failed.
 func (w *World) stopBackground() {
-	if bg := w.background; bg != nil {
-		bg.cancel()
-		<-bg.done
-		w.background = nil
-		if bg.summary != nil {
-			w.rec.Loads = append(w.rec.Loads, bg.summary)
-		}
+	bg := w.background
+	if bg == nil {
+		return
+	}
+	bg.cancel()
+	<-bg.done
+	w.background = nil
+	msg := fmt.Sprintf("the background workload %q was still running when the scenario ended and was stopped: add `When the background workload has finished` to wait for it and record it as a run", bg.name)
+	if bg.err != nil {
+		msg += fmt.Sprintf(" (it said: %s)", engines.RedactDSN(bg.err.Error()))
+	}
+	w.rec.Warnings = append(w.rec.Warnings, msg)
+	w.rec.Partial = true
+	if bg.summary != nil {
+		w.rec.Loads = append(w.rec.Loads, bg.summary)
 	}
 }
 

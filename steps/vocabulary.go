@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -55,6 +56,11 @@ func InitializeScenario(sc *godog.ScenarioContext, opts Options) {
 		w.rec.Name, w.rec.URI, w.rec.StartedAt = p.Name, p.Uri, time.Now()
 		for _, t := range p.Tags {
 			w.rec.Tags = append(w.rec.Tags, t.Name)
+		}
+		for _, st := range p.Steps {
+			if strings.HasPrefix(st.Text, "the analysis finds") || st.Text == "the database is analyzed" {
+				w.wantsAnalysis = true
+			}
 		}
 		return ctx, nil
 	})

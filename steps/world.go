@@ -71,6 +71,9 @@ type World struct {
 	// findings are the last analysis's, for the analysis checks.
 	findings []collectors.Finding
 	analyzed bool
+	// wantsAnalysis is set when the scenario has analysis sentences: loads then end with
+	// an analysis.
+	wantsAnalysis bool
 }
 
 // database is a started engine and what watches it.

@@ -13,7 +13,7 @@ var (
 	metricCommandCalls = nodeMetric("redis_commands_total", catalog.Counter, catalog.None,
 		"INFO commandstats cmdstat_<cmd> calls", "Calls of the command that ran (rejected calls not included).", "cmd")
 	metricCommandSeconds = nodeMetric("redis_commands_duration_seconds_total", catalog.Counter, catalog.Seconds,
-		"INFO commandstats cmdstat_<cmd> usec", "Time the server spent running the command (its own CPU time, no network or queueing).", "cmd")
+		"INFO commandstats cmdstat_<cmd> usec", "Time spent in the command's calls, as the server measures it (no network or queueing).", "cmd")
 	metricCommandRejected = nodeMetric("redis_commands_rejected_calls_total", catalog.Counter, catalog.None,
 		"INFO commandstats cmdstat_<cmd> rejected_calls", "Calls refused before running (wrong arity, ACL, OOM, ...).", "cmd")
 	metricCommandFailed = nodeMetric("redis_commands_failed_calls_total", catalog.Counter, catalog.None,

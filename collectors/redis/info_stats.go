@@ -42,7 +42,7 @@ func init() {
 		c("active_defrag_misses", "redis_defrag_misses_total", "Allocations active defragmentation looked at and left."),
 		c("active_defrag_key_hits", "redis_defrag_key_hits_total", "Keys active defragmentation worked on."),
 		c("active_defrag_key_misses", "redis_defrag_key_misses_total", "Keys active defragmentation skipped."),
-		cu("total_active_defrag_time", "redis_active_defrag_time_seconds_total", catalog.Seconds, 1e-3, "Time spent in active defragmentation."),
+		cu("total_active_defrag_time", "redis_active_defrag_time_seconds_total", catalog.Seconds, 1e-3, "Time memory fragmentation was over the active-defrag limit (not time spent defragmenting)."),
 		g("tracking_total_keys", "redis_tracking_keys", catalog.None, 1, "Keys tracked for client-side caching."),
 		g("tracking_total_items", "redis_tracking_items", catalog.None, 1, "Tracked (key, client) pairs."),
 		g("tracking_total_prefixes", "redis_tracking_prefixes", catalog.None, 1, "Prefixes tracked in broadcast mode."),

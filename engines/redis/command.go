@@ -68,10 +68,10 @@ func SplitCommand(line string) ([]string, error) {
 				i++
 			}
 			if !closed {
-				return nil, fmt.Errorf("unbalanced double quote at column %d in %q", start+1, line)
+				return nil, fmt.Errorf("unbalanced double quote at column %d of the %s command", start+1, firstWord(line))
 			}
 			if i < len(line) && !isSpace(line[i]) {
-				return nil, fmt.Errorf("a closing quote must be followed by a space (column %d in %q)", i+1, line)
+				return nil, fmt.Errorf("a closing quote must be followed by a space (column %d of the %s command)", i+1, firstWord(line))
 			}
 			in = true
 		case c == '\'':
@@ -94,10 +94,10 @@ func SplitCommand(line string) ([]string, error) {
 				i++
 			}
 			if !closed {
-				return nil, fmt.Errorf("unbalanced single quote at column %d in %q", start+1, line)
+				return nil, fmt.Errorf("unbalanced single quote at column %d of the %s command", start+1, firstWord(line))
 			}
 			if i < len(line) && !isSpace(line[i]) {
-				return nil, fmt.Errorf("a closing quote must be followed by a space (column %d in %q)", i+1, line)
+				return nil, fmt.Errorf("a closing quote must be followed by a space (column %d of the %s command)", i+1, firstWord(line))
 			}
 			in = true
 		default:
@@ -161,4 +161,14 @@ func quoteConfig(v string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// firstWord names a command in errors without its arguments, which may be secrets
+// (CONFIG SET requirepass ...).
+func firstWord(line string) string {
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return "empty"
+	}
+	return strings.Trim(strings.ToUpper(f[0]), `"'`)
 }

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
@@ -222,7 +224,16 @@ func (m *dockerMember) cur() (testcontainers.Container, <-chan struct{}) {
 func (m *dockerMember) kill(ctx context.Context) error {
 	ctr, exited := m.cur()
 	if _, err := m.dp.cli.ContainerKill(ctx, ctr.GetContainerID(), client.ContainerKillOptions{Signal: "KILL"}); err != nil {
-		return fmt.Errorf("docker kill %s: %w", m.name, err)
+		// Some Docker versions refuse to kill a paused container: unpause, then kill.
+		if !strings.Contains(err.Error(), "paused") {
+			return fmt.Errorf("docker kill %s: %w", m.name, err)
+		}
+		if uerr := m.resume(ctx); uerr != nil {
+			return fmt.Errorf("docker kill %s: %w (and unpause: %v)", m.name, err, uerr)
+		}
+		if _, err := m.dp.cli.ContainerKill(ctx, ctr.GetContainerID(), client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+			return fmt.Errorf("docker kill %s: %w", m.name, err)
+		}
 	}
 	select {
 	case <-exited:
@@ -280,12 +291,17 @@ func (m *dockerMember) logTail(n int) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	rc, err := ctr.Logs(ctx)
+	// Ask Docker for the tail itself: a long log read from the start would give its middle.
+	rc, err := m.dp.cli.ContainerLogs(ctx, ctr.GetContainerID(), client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Tail: strconv.Itoa(n)})
 	if err != nil {
 		return ""
 	}
 	defer rc.Close()
-	b, _ := io.ReadAll(io.LimitReader(rc, 1<<20))
+	var out bytes.Buffer
+	if _, err := stdcopy.StdCopy(&out, &out, io.LimitReader(rc, 1<<20)); err != nil {
+		return ""
+	}
+	b := out.Bytes()
 	lines := strings.Split(strings.TrimRight(string(bytes.ToValidUTF8(b, nil)), "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]

@@ -135,9 +135,11 @@ func (t Target) String() string {
 	var b strings.Builder
 	b.WriteString(t.Scheme + "://")
 	if t.Username != "" || t.Password != "" {
-		b.WriteString(url.PathEscape(t.Username))
+		// url.User escapes '@', ':' and '/' in user information; PathEscape would not.
 		if t.Password != "" {
-			b.WriteString(":" + url.PathEscape(t.Password))
+			b.WriteString(url.UserPassword(t.Username, t.Password).String())
+		} else {
+			b.WriteString(url.User(t.Username).String())
 		}
 		b.WriteString("@")
 	}

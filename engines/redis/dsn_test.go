@@ -3,6 +3,8 @@ package redis
 import (
 	"strings"
 	"testing"
+
+	"github.com/dbharness/dbharness/engines"
 )
 
 func TestParseDSN(t *testing.T) {
@@ -28,6 +30,22 @@ func TestParseDSN(t *testing.T) {
 		if again := got.String(); again != c.dsn {
 			t.Errorf("String() = %q, want %q", again, c.dsn)
 		}
+	}
+}
+
+// A password with '@', ':' or '/' survives String and ParseDSN, and never shows in errors.
+func TestPasswordsWithSpecialCharacters(t *testing.T) {
+	in := Target{Scheme: SchemeCluster, Addrs: []string{"h:7000", "h:7001"}, Password: "p@ss:w/rd"}
+	dsn := in.String()
+	back, err := ParseDSN(dsn)
+	if err != nil || back.Password != in.Password {
+		t.Fatalf("ParseDSN(%q) = %+v, %v; want the password back", dsn, back, err)
+	}
+	if red := engines.RedactDSN(dsn); strings.Contains(red, "ss") || strings.Contains(red, "rd") {
+		t.Errorf("RedactDSN(%q) = %q leaks part of the password", dsn, red)
+	}
+	if _, err := ParseDSN("redis://:p@ss@h:1/x"); err == nil || strings.Contains(err.Error(), "ss@") {
+		t.Errorf("a bad DSN with an unescaped @ in the password: %v", err)
 	}
 }
 

@@ -221,8 +221,12 @@ func (in *instance) KillNode(ctx context.Context, name string) error {
 	if n.state == killed || n.state == stopped {
 		return nil
 	}
+	// Note: the state changes first so the exit this causes is expected, and back if the
+	// kill failed: a node marked down that still runs would be skipped by Stop.
+	prev := n.state
 	n.state = killed
 	if err := n.proc.kill(ctx); err != nil {
+		n.state = prev
 		return fmt.Errorf("redis %s: kill %s at %s: %w", in.topology, n.name, n.addr, err)
 	}
 	in.log.Info("node killed", "node", n.name, "addr", n.addr)
@@ -243,9 +247,11 @@ func (in *instance) StopNode(ctx context.Context, name string) error {
 	}
 	if n.state == paused {
 		_ = n.proc.resume(ctx)
+		n.state = running
 	}
 	n.state = stopped
 	if err := n.proc.stop(ctx); err != nil {
+		n.state = running // it did not stop: Stop must still reach it
 		return fmt.Errorf("redis %s: stop %s at %s: %w", in.topology, n.name, n.addr, err)
 	}
 	in.log.Info("node stopped", "node", n.name, "addr", n.addr)
@@ -334,9 +340,9 @@ func (in *instance) RestartNode(ctx context.Context, name string) error {
 }
 
 // Kill is engines.Killer: a crash. On a standalone server it is the database dying: the
-// instance ends with the node's exit error, as for any other engine. On a multi-node
-// topology it kills the current primary (node-1 on a cluster) as a fault the topology is
-// meant to survive, like KillNode.
+// instance ends with the node's exit error, as for any other engine. Elsewhere it is a fault
+// the topology is meant to survive, like KillNode: of the current primary of a replicated or
+// sentinel group, and of node-1 of a cluster, whatever its role is now.
 func (in *instance) Kill() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -12,6 +12,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/dbharness/dbharness/result"
 )
 
 // Suites is the document: every suite of one invocation.
@@ -109,4 +111,18 @@ func Write(w io.Writer, d *Suites) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// ComparisonProperties are a regression-gate verdict as properties: prefix+"verdict", and
+// prefix+"<operation>.<measure>" for each measure ("all" for every operation merged).
+func ComparisonProperties(prefix string, c result.Comparison) []Property {
+	props := []Property{{Name: prefix + "verdict", Value: c.Verdict}}
+	for _, m := range c.Measures {
+		op := m.Operation
+		if op == "*" {
+			op = "all"
+		}
+		props = append(props, Property{Name: prefix + op + "." + m.Measure, Value: fmt.Sprintf("%s %s (p %s)", m.Verdict, m.Delta, m.P)})
+	}
+	return props
 }
