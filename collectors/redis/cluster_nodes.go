@@ -2,15 +2,25 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/dbharness/dbharness/collectors"
 	"github.com/dbharness/dbharness/collectors/catalog"
+	engredis "github.com/dbharness/dbharness/engines/redis"
 )
 
 // peerFlags are the CLUSTER NODES flags counted by redis_cluster_peers; a fixed set.
 var peerFlags = []string{"master", "slave", "pfail", "fail", "handshake", "noaddr", "nofailover"}
+
+// clusterFlag is how CLUSTER NODES writes a flag: "pfail" (the label) is "fail?" there.
+func clusterFlag(label string) string {
+	if label == "pfail" {
+		return "fail?"
+	}
+	return label
+}
 
 var (
 	metricClusterPeers = nodeMetric("redis_cluster_peers", catalog.Gauge, catalog.None,
@@ -36,13 +46,13 @@ type clusterView struct {
 }
 
 // observe records the roles of a listing and returns the promotions seen since the last.
-func (v *clusterView) observe(nodes []clusterNode) float64 {
+func (v *clusterView) observe(nodes []engredis.ClusterNode) float64 {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	now := make(map[string]bool, len(nodes))
 	for _, n := range nodes {
-		now[n.id] = n.flags["master"]
-		if was, known := v.primary[n.id]; known && !was && n.flags["master"] {
+		now[n.ID] = n.Has("master")
+		if was, known := v.primary[n.ID]; known && !was && n.Has("master") {
 			v.failovers++
 		}
 	}
@@ -62,7 +72,10 @@ func (clusterNodesSource) scrape(ctx context.Context, n *node, labels []string, 
 	if err != nil {
 		return fmt.Errorf("CLUSTER NODES: %w", explain(n.addr, err))
 	}
-	nodes, err := parseClusterNodes(s, n.addr)
+	nodes, err := engredis.ParseClusterNodes(s, n.addr)
+	if err == nil && len(nodes) == 0 {
+		err = errors.New("no nodes listed")
+	}
 	if err != nil {
 		return fmt.Errorf("CLUSTER NODES on %s: %w", n.addr, err)
 	}
@@ -70,17 +83,17 @@ func (clusterNodesSource) scrape(ctx context.Context, n *node, labels []string, 
 	links := map[string]float64{"connected": 0, "disconnected": 0}
 	slots := 0.0
 	for _, cn := range nodes {
-		if cn.flags["myself"] {
-			slots = float64(cn.slots)
+		if cn.Has("myself") {
+			slots = float64(cn.SlotCount())
 			continue
 		}
 		for _, f := range peerFlags {
-			if cn.flags[f] {
+			if cn.Has(clusterFlag(f)) {
 				flags[f]++
 			}
 		}
-		if _, ok := links[cn.link]; ok {
-			links[cn.link]++
+		if _, ok := links[cn.Link]; ok {
+			links[cn.Link]++
 		}
 	}
 	for _, f := range peerFlags {

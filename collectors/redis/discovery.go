@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 	"time"
 
@@ -116,7 +115,10 @@ func (c *Collector) discoverCluster(ctx context.Context) ([]member, error) {
 			errs = append(errs, explain(addr, err))
 			continue
 		}
-		nodes, err := parseClusterNodes(s, addr)
+		nodes, err := engredis.ParseClusterNodes(s, addr)
+		if err == nil && len(nodes) == 0 {
+			err = errors.New("no nodes listed")
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("node %s: CLUSTER NODES: %w", addr, err))
 			continue
@@ -146,102 +148,27 @@ func contains(list []string, s string) bool {
 
 // clusterMembers turns CLUSTER NODES into members, skipping nodes without an address
 // (handshake, noaddr).
-func clusterMembers(nodes []clusterNode) []member {
+func clusterMembers(nodes []engredis.ClusterNode) []member {
 	addrOf := map[string]string{}
 	for _, n := range nodes {
-		addrOf[n.id] = n.addr
+		addrOf[n.ID] = n.Addr
 	}
 	var out []member
 	for _, n := range nodes {
-		if n.addr == "" || n.flags["handshake"] || n.flags["noaddr"] {
+		if n.Addr == "" || n.Has("handshake") || n.Has("noaddr") {
 			continue
 		}
-		m := member{addr: n.addr, role: RoleUnknown, cluster: true}
+		m := member{addr: n.Addr, role: RoleUnknown, cluster: true}
 		switch {
-		case n.flags["master"]:
+		case n.Has("master"):
 			m.role = RolePrimary
-		case n.flags["slave"]:
+		case n.Has("slave"):
 			m.role = RoleReplica
-			m.primary = addrOf[n.master]
+			m.primary = addrOf[n.Primary]
 		}
 		out = append(out, m)
 	}
 	return out
-}
-
-// A clusterNode is one line of CLUSTER NODES.
-type clusterNode struct {
-	id     string
-	addr   string // host:port clients use; "" when unknown
-	flags  map[string]bool
-	master string // the primary's id, for a replica
-	epoch  int64
-	link   string // connected or disconnected
-	slots  int    // slots served
-}
-
-// parseClusterNodes reads CLUSTER NODES. asked is the address of the node that answered:
-// it stands for "myself" when that line has no host yet.
-func parseClusterNodes(s, asked string) ([]clusterNode, error) {
-	var out []clusterNode
-	for _, line := range strings.Split(s, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		f := strings.Fields(line)
-		if len(f) < 8 {
-			return nil, fmt.Errorf("line %q has %d fields, want at least 8", cutLine(line), len(f))
-		}
-		n := clusterNode{id: f[0], flags: map[string]bool{}, master: f[3], link: f[7]}
-		for _, fl := range strings.Split(f[2], ",") {
-			n.flags[fl] = true
-		}
-		addr := f[1]
-		if i := strings.IndexAny(addr, "@,"); i >= 0 {
-			addr = addr[:i]
-		}
-		host, port, err := net.SplitHostPort(addr)
-		switch {
-		case err != nil || port == "" || port == "0":
-		case host == "" && n.flags["myself"]:
-			_, myPort, _ := net.SplitHostPort(asked)
-			if myPort == port {
-				n.addr = asked
-			}
-		case host != "":
-			n.addr = net.JoinHostPort(host, port)
-		}
-		n.epoch, _ = strconv.ParseInt(f[6], 10, 64)
-		for _, r := range f[8:] {
-			if strings.HasPrefix(r, "[") { // a slot being imported or migrated
-				continue
-			}
-			lo, hi, isRange := strings.Cut(r, "-")
-			a, err1 := strconv.Atoi(lo)
-			b := a
-			var err2 error
-			if isRange {
-				b, err2 = strconv.Atoi(hi)
-			}
-			if err1 != nil || err2 != nil || a < 0 || b < a || b > 16383 {
-				return nil, fmt.Errorf("bad slot range %q in line %q", r, cutLine(line))
-			}
-			n.slots += b - a + 1
-		}
-		out = append(out, n)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no nodes listed")
-	}
-	return out, nil
-}
-
-func cutLine(s string) string {
-	if len(s) > 120 {
-		return s[:120] + "..."
-	}
-	return s
 }
 
 // discoverSentinel lists the sentinels of the DSN and, from the first that answers, the

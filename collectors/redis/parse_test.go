@@ -13,6 +13,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/dbharness/dbharness/collectors"
+	engredis "github.com/dbharness/dbharness/engines/redis"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 )
@@ -164,7 +165,7 @@ func TestEmitInfoFromRecordedOutputs(t *testing.T) {
 }
 
 func TestParseClusterNodesRecorded(t *testing.T) {
-	nodes, err := parseClusterNodes(readTestdata(t, "cluster_nodes.txt"), "127.0.0.1:47001")
+	nodes, err := engredis.ParseClusterNodes(readTestdata(t, "cluster_nodes.txt"), "127.0.0.1:47001")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,11 +174,11 @@ func TestParseClusterNodesRecorded(t *testing.T) {
 	}
 	slots, primaries := 0, 0
 	for _, n := range nodes {
-		slots += n.slots
-		if n.flags["master"] {
+		slots += n.SlotCount()
+		if n.Has("master") {
 			primaries++
 		}
-		if n.link != "connected" || !strings.HasPrefix(n.addr, "127.0.0.1:4700") {
+		if n.Link != "connected" || !strings.HasPrefix(n.Addr, "127.0.0.1:4700") {
 			t.Errorf("node %+v", n)
 		}
 	}
@@ -199,41 +200,41 @@ func TestParseClusterNodesRecorded(t *testing.T) {
 
 func TestParseClusterNodesEdgeCases(t *testing.T) {
 	// a node that has not met the others yet lists itself without a host
-	nodes, err := parseClusterNodes("abc :7000@17000 myself,master - 0 0 0 connected 0-10 12 [13->-def]\n", "10.0.0.5:7000")
+	nodes, err := engredis.ParseClusterNodes("abc :7000@17000 myself,master - 0 0 0 connected 0-10 12 [13->-def]\n", "10.0.0.5:7000")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if nodes[0].addr != "10.0.0.5:7000" || nodes[0].slots != 12 {
+	if nodes[0].Addr != "10.0.0.5:7000" || nodes[0].SlotCount() != 12 {
 		t.Errorf("myself = %+v, want addr 10.0.0.5:7000 and 12 slots", nodes[0])
 	}
 	// hostnames after a comma, handshake without an address
-	nodes, err = parseClusterNodes("a 10.0.0.1:7001@17001,node-a.example master - 0 0 1 connected\n"+
+	nodes, err = engredis.ParseClusterNodes("a 10.0.0.1:7001@17001,node-a.example master - 0 0 1 connected\n"+
 		"b :0@0 handshake,noaddr - 0 0 0 disconnected\n", "x:1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if nodes[0].addr != "10.0.0.1:7001" || nodes[1].addr != "" {
-		t.Errorf("addresses %q and %q", nodes[0].addr, nodes[1].addr)
+	if nodes[0].Addr != "10.0.0.1:7001" || nodes[1].Addr != "" {
+		t.Errorf("addresses %q and %q", nodes[0].Addr, nodes[1].Addr)
 	}
 	if got := clusterMembers(nodes); len(got) != 1 {
 		t.Errorf("members = %+v, want only the node with an address", got)
 	}
-	for _, bad := range []string{"", "a b c", "a 1.2.3.4:5 master - 0 0 0 connected 9-3"} {
-		if _, err := parseClusterNodes(bad, "x:1"); err == nil {
-			t.Errorf("parseClusterNodes(%q) accepted it", bad)
+	for _, bad := range []string{"a b c", "a 1.2.3.4:5 master - 0 0 0 connected 9-3"} {
+		if _, err := engredis.ParseClusterNodes(bad, "x:1"); err == nil {
+			t.Errorf("ParseClusterNodes(%q) accepted it", bad)
 		}
 	}
 }
 
 func TestClusterViewCountsPromotions(t *testing.T) {
 	var v clusterView
-	list := func(primaries ...string) []clusterNode {
-		var out []clusterNode
+	list := func(primaries ...string) []engredis.ClusterNode {
+		var out []engredis.ClusterNode
 		for _, id := range []string{"a", "b"} {
-			n := clusterNode{id: id, flags: map[string]bool{"slave": true}}
+			n := engredis.ClusterNode{ID: id, Flags: []string{"slave"}}
 			for _, p := range primaries {
 				if p == id {
-					n.flags = map[string]bool{"master": true}
+					n.Flags = []string{"master"}
 				}
 			}
 			out = append(out, n)
@@ -441,12 +442,12 @@ func FuzzParseClusterNodes(f *testing.F) {
 	f.Add(string(b))
 	f.Add("a :0@0 myself,master - 0 0 0 connected 0-16383")
 	f.Fuzz(func(t *testing.T, s string) {
-		nodes, err := parseClusterNodes(s, "127.0.0.1:7000")
+		nodes, err := engredis.ParseClusterNodes(s, "127.0.0.1:7000")
 		if err != nil {
 			return
 		}
 		for _, n := range nodes {
-			if n.slots < 0 {
+			if n.SlotCount() < 0 {
 				t.Fatalf("negative slots in %+v", n)
 			}
 		}

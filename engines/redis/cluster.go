@@ -18,33 +18,57 @@ import (
 // on the host), no fixed one-second sleeps inside redis-cli, and when the cluster does not
 // come up the error can say which node saw what.
 
-// clusterNode is one line of CLUSTER NODES.
-type clusterNode struct {
-	id     string
-	addr   string // host:port, without the bus port
-	flags  []string
-	master string // the primary's id for a replica, "-" for a primary
-	link   string // connected / disconnected
-	slots  [][2]int
+// ClusterNode is one line of CLUSTER NODES.
+type ClusterNode struct {
+	ID      string
+	Addr    string   // host:port clients use, without the bus port; "" when unknown
+	Flags   []string // myself, master, slave, fail?, fail, handshake, noaddr, ...
+	Primary string   // the primary's ID for a replica, "-" for a primary
+	Epoch   int64    // config epoch
+	Link    string   // connected or disconnected
+	Slots   [][2]int // slot ranges served, first and last
 }
 
-func (c clusterNode) has(flag string) bool { return slices.Contains(c.flags, flag) }
+// Has says whether the node has a flag.
+func (c ClusterNode) Has(flag string) bool { return slices.Contains(c.Flags, flag) }
 
-// parseClusterNodes reads CLUSTER NODES:
-// <id> <ip:port@cport[,hostname]> <flags> <master> <ping-sent> <pong-recv> <config-epoch> <link-state> <slot> ...
-func parseClusterNodes(text string) ([]clusterNode, error) {
-	var out []clusterNode
+// SlotCount is the number of slots the node serves.
+func (c ClusterNode) SlotCount() int {
+	n := 0
+	for _, r := range c.Slots {
+		n += r[1] - r[0] + 1
+	}
+	return n
+}
+
+// ParseClusterNodes reads CLUSTER NODES as the node at asked answered it (asked may be ""):
+// <id> <ip:port@cport[,hostname]> <flags> <primary> <ping-sent> <pong-recv> <config-epoch> <link-state> <slot> ...
+// A node that does not know its own address yet (":7000") gets asked's, when the ports match.
+func ParseClusterNodes(text, asked string) ([]ClusterNode, error) {
+	var out []ClusterNode
 	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(line)
 		f := strings.Fields(line)
 		if len(f) == 0 {
 			continue
 		}
 		if len(f) < 8 {
-			return nil, fmt.Errorf("CLUSTER NODES line %q has %d fields, want at least 8", strings.TrimSpace(line), len(f))
+			return nil, fmt.Errorf("CLUSTER NODES line %q has %d fields, want at least 8", cut(line), len(f))
 		}
+		n := ClusterNode{ID: f[0], Flags: strings.Split(f[2], ","), Primary: f[3], Link: f[7]}
 		addr, _, _ := strings.Cut(f[1], "@")
 		addr, _, _ = strings.Cut(addr, ",")
-		n := clusterNode{id: f[0], addr: addr, flags: strings.Split(f[2], ","), master: f[3], link: f[7]}
+		host, port, err := net.SplitHostPort(addr)
+		switch {
+		case err != nil || port == "" || port == "0":
+		case host == "" && n.Has("myself"):
+			if _, myPort, _ := net.SplitHostPort(asked); myPort == port {
+				n.Addr = asked
+			}
+		case host != "":
+			n.Addr = net.JoinHostPort(host, port)
+		}
+		n.Epoch, _ = strconv.ParseInt(f[6], 10, 64)
 		for _, s := range f[8:] {
 			if strings.HasPrefix(s, "[") { // a slot being migrated or imported
 				continue
@@ -57,24 +81,32 @@ func parseClusterNodes(text string) ([]clusterNode, error) {
 				b, err2 = strconv.Atoi(hi)
 			}
 			if err1 != nil || err2 != nil || a < 0 || b >= SlotCount || a > b {
-				return nil, fmt.Errorf("CLUSTER NODES line %q: bad slot range %q", strings.TrimSpace(line), s)
+				return nil, fmt.Errorf("CLUSTER NODES line %q: bad slot range %q", cut(line), s)
 			}
-			n.slots = append(n.slots, [2]int{a, b})
+			n.Slots = append(n.Slots, [2]int{a, b})
 		}
 		out = append(out, n)
 	}
 	return out, nil
 }
 
+// cut shortens a line for an error message.
+func cut(s string) string {
+	if len(s) > 120 {
+		return s[:120] + "..."
+	}
+	return s
+}
+
 // clusterNodes asks one node for its view of the cluster.
-func (in *instance) clusterNodes(ctx context.Context, addr string) ([]clusterNode, error) {
+func (in *instance) clusterNodes(ctx context.Context, addr string) ([]ClusterNode, error) {
 	c := in.nodeClient(addr)
 	defer c.Close()
 	text, err := c.ClusterNodes(ctx).Result()
 	if err != nil {
 		return nil, fmt.Errorf("CLUSTER NODES at %s: %s", addr, engines.RedactDSN(err.Error()))
 	}
-	return parseClusterNodes(text)
+	return ParseClusterNodes(text, addr)
 }
 
 // createCluster joins the started data nodes into a cluster: primaries get an even share of

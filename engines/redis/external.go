@@ -65,17 +65,17 @@ func (in *instance) discover(ctx context.Context) error {
 				continue
 			}
 			// Primaries first, each group by address, so names are stable between runs.
-			slices.SortFunc(view, func(a, b clusterNode) int {
-				if a.has("master") != b.has("master") {
-					if a.has("master") {
+			slices.SortFunc(view, func(a, b ClusterNode) int {
+				if a.Has("master") != b.Has("master") {
+					if a.Has("master") {
 						return -1
 					}
 					return 1
 				}
-				return strings.Compare(a.addr, b.addr)
+				return strings.Compare(a.Addr, b.Addr)
 			})
 			for i, v := range view {
-				in.nodes = append(in.nodes, &node{name: fmt.Sprintf("node-%d", i+1), addr: v.addr})
+				in.nodes = append(in.nodes, &node{name: fmt.Sprintf("node-%d", i+1), addr: v.Addr})
 			}
 			return nil
 		}

@@ -210,7 +210,7 @@ func (in *instance) clusterHealthy(ctx context.Context) error {
 	type answer struct {
 		n     *node
 		state string
-		view  []clusterNode
+		view  []ClusterNode
 		err   error
 	}
 	data := in.dataNodes()
@@ -237,7 +237,7 @@ func (in *instance) clusterHealthy(ctx context.Context) error {
 	wg.Wait()
 	var problems []string
 	reachable := map[string]bool{}
-	var view []clusterNode
+	var view []ClusterNode
 	for _, a := range answers {
 		if a.err != nil {
 			continue
@@ -256,18 +256,18 @@ func (in *instance) clusterHealthy(ctx context.Context) error {
 	var covered [SlotCount]bool
 	unserved := map[string][]string{} // dead primary -> its ranges
 	for _, v := range view {
-		if !v.has("master") {
+		if !v.Has("master") {
 			continue
 		}
-		for _, r := range v.slots {
-			if reachable[v.addr] && !v.has("fail") {
+		for _, r := range v.Slots {
+			if reachable[v.Addr] && !v.Has("fail") {
 				for s := r[0]; s <= r[1]; s++ {
 					covered[s] = true
 				}
 				continue
 			}
-			who := v.addr
-			if n, ok := in.byAddr(v.addr); ok {
+			who := v.Addr
+			if n, ok := in.byAddr(v.Addr); ok {
 				who = n.name + " at " + n.addr
 			}
 			unserved[who] = append(unserved[who], fmt.Sprintf("%d-%d", r[0], r[1]))
@@ -387,7 +387,7 @@ func (in *instance) clusterFailover(ctx context.Context, name string) error {
 		return err
 	}
 	// The node's own view first: right after a restart the others may not know its new role yet.
-	var view []clusterNode
+	var view []ClusterNode
 	for _, m := range append([]*node{n}, in.dataNodes()...) {
 		if m.reachable() {
 			if view, err = in.clusterNodes(ctx, m.addr); err == nil {
@@ -398,17 +398,17 @@ func (in *instance) clusterFailover(ctx context.Context, name string) error {
 	if view == nil {
 		return fmt.Errorf("redis cluster: failover %s: no node answers CLUSTER NODES", name)
 	}
-	i := slices.IndexFunc(view, func(v clusterNode) bool { return v.addr == n.addr })
+	i := slices.IndexFunc(view, func(v ClusterNode) bool { return v.Addr == n.addr })
 	if i < 0 {
 		return fmt.Errorf("redis cluster: failover %s: the cluster does not list %s", name, n.addr)
 	}
 	target, primaryAddr := n, ""
-	if view[i].has("master") {
+	if view[i].Has("master") {
 		primaryAddr = n.addr
 		target = nil
 		for _, v := range view {
-			if v.master == view[i].id && !v.has("fail") && !v.has("fail?") {
-				if r, ok := in.byAddr(v.addr); ok && r.reachable() {
+			if v.Primary == view[i].ID && !v.Has("fail") && !v.Has("fail?") {
+				if r, ok := in.byAddr(v.Addr); ok && r.reachable() {
 					target = r
 					break
 				}
@@ -417,8 +417,8 @@ func (in *instance) clusterFailover(ctx context.Context, name string) error {
 		if target == nil {
 			return fmt.Errorf("redis cluster: failover %s: the primary has no reachable replica to promote", name)
 		}
-	} else if j := slices.IndexFunc(view, func(v clusterNode) bool { return v.id == view[i].master }); j >= 0 {
-		primaryAddr = view[j].addr
+	} else if j := slices.IndexFunc(view, func(v ClusterNode) bool { return v.ID == view[i].Primary }); j >= 0 {
+		primaryAddr = view[j].Addr
 	}
 	if !target.reachable() {
 		return fmt.Errorf("redis cluster: failover %s: %s is %s", name, target.name, target.getState())

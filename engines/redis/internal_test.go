@@ -84,7 +84,7 @@ func TestParseClusterNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodes, err := parseClusterNodes(string(b))
+	nodes, err := ParseClusterNodes(string(b), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,17 +92,17 @@ func TestParseClusterNodes(t *testing.T) {
 		t.Fatalf("parsed %d nodes, want 6", len(nodes))
 	}
 	failed := nodes[3]
-	if failed.addr != "127.0.0.1:35877" || !failed.has("fail") || !failed.has("master") || failed.link != "disconnected" ||
-		!slices.Equal(failed.slots, [][2]int{{5461, 10920}, {10921, 10921}}) {
+	if failed.Addr != "127.0.0.1:35877" || !failed.Has("fail") || !failed.Has("master") || failed.Link != "disconnected" ||
+		!slices.Equal(failed.Slots, [][2]int{{5461, 10920}, {10921, 10921}}) {
 		t.Errorf("failed primary = %+v", failed)
 	}
-	if r := nodes[5]; r.addr != "127.0.0.1:34351" || r.master != "e7237968610a3ea66c23f38068d82cf4c09ca5fe" || len(r.slots) != 0 {
+	if r := nodes[5]; r.Addr != "127.0.0.1:34351" || r.Primary != "e7237968610a3ea66c23f38068d82cf4c09ca5fe" || len(r.Slots) != 0 {
 		t.Errorf("replica with a hostname and a migrating slot = %+v", r)
 	}
-	if _, err := parseClusterNodes("abc 127.0.0.1:1@2 master - 0 0 1 connected 0-99999\n"); err == nil {
+	if _, err := ParseClusterNodes("abc 127.0.0.1:1@2 master - 0 0 1 connected 0-99999\n", ""); err == nil {
 		t.Error("a slot above 16383 was accepted")
 	}
-	if _, err := parseClusterNodes("too few fields\n"); err == nil {
+	if _, err := ParseClusterNodes("too few fields\n", ""); err == nil {
 		t.Error("a short line was accepted")
 	}
 }
