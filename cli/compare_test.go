@@ -102,3 +102,42 @@ func TestCompareInputErrors(t *testing.T) {
 		}
 	}
 }
+
+// A base folder that holds an earlier compare's output gives its base runs only; a folder
+// above such outputs passes over them, so candidate runs never count as base runs.
+func TestCompareBaseFolderLeavesOutEarlierCandidates(t *testing.T) {
+	root := t.TempDir()
+	touch := func(rel string) {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"nightly/1/result.json", "nightly/2/result.json",
+		"compare/compare.json", "compare/base-1/result.json", "compare/candidate-1/result.json"} {
+		touch(f)
+	}
+	rel := func(files []string) []string {
+		var out []string
+		for _, f := range files {
+			r, _ := filepath.Rel(root, f)
+			out = append(out, r)
+		}
+		return out
+	}
+	var notes strings.Builder
+	files, err := cli.ResultFiles(root, &notes)
+	if err != nil || strings.Join(rel(files), " ") != "nightly/1/result.json nightly/2/result.json" {
+		t.Errorf("from the top: %v, %v; want the nightly results only", rel(files), err)
+	}
+	if !strings.Contains(notes.String(), "output of an earlier compare") {
+		t.Errorf("passing over the compare folder was not said: %q", notes.String())
+	}
+	files, err = cli.ResultFiles(filepath.Join(root, "compare"), &notes)
+	if err != nil || strings.Join(rel(files), " ") != "compare/base-1/result.json" {
+		t.Errorf("from a compare folder: %v, %v; want its base runs only", rel(files), err)
+	}
+}
