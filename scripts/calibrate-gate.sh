@@ -28,6 +28,10 @@ started=$(date +%s)
 . scripts/lib/pgserver.sh
 work="$PGDIR/calibration"
 mkdir -p "$work"
+# Every comparison's report and every run's ops/s are kept here, outside the server's
+# temporary folder, for a look at the measures one by one afterwards.
+OUT=${OUT:-reports/calibration/$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$OUT"
 export DBHARNESS_BASELINES="$work/baselines"
 "$BIN" load --dsn "$PG_DSN" --workload tpcb --scale 10 --vus "$VUS" --duration 5s --out "$work/warmup" >/dev/null 2>&1
 mean_us=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["scenarios"][0]["loads"][0]["total"]["latency"]["mean_ns"]/1000)' "$work/warmup/result.json")
@@ -60,9 +64,9 @@ compare() {
   "$BIN" baseline record --name "$1" "${a[@]}" >/dev/null
   "$BIN" baseline accept --name "$1" --runs "$RUNS" >/dev/null
   local code=0
-  "$BIN" baseline compare --name "$1" "${b[@]}" >"$work/$1.md" 2>&1 || code=$?
-  for r in "${a[@]}"; do [ "$r" = --result ] || echo "A $(ops "$r")" >>"$work/ops.txt"; done
-  for r in "${b[@]}"; do [ "$r" = --result ] || echo "B$2 $(ops "$r")" >>"$work/ops.txt"; done
+  "$BIN" baseline compare --name "$1" "${b[@]}" >"$OUT/$1.md" 2>&1 || code=$?
+  for r in "${a[@]}"; do [ "$r" = --result ] || echo "A $(ops "$r")" >>"$OUT/ops.txt"; done
+  for r in "${b[@]}"; do [ "$r" = --result ] || echo "B$2 $(ops "$r")" >>"$OUT/ops.txt"; done
   echo "$code"
 }
 
@@ -71,12 +75,12 @@ tally() { # label key count delay
   for i in $(seq "$3"); do
     code=$(compare "calib-$2-$i" "$4")
     case "$code" in 0) unchanged=$((unchanged + 1)) ;; 1) regressed=$((regressed + 1)) ;; 3) inconclusive=$((inconclusive + 1)) ;;
-      *) echo "baseline compare failed (exit $code):" >&2; cat "$work/calib-$2-$i.md" >&2; exit 1 ;; esac
+      *) echo "baseline compare failed (exit $code):" >&2; cat "$OUT/calib-$2-$i.md" >&2; exit 1 ;; esac
     printf '\r%-6s %d/%d' "$1" "$i" "$3" >&2
   done
   printf '\r' >&2
   local effect
-  effect=$(python3 - "$work/ops.txt" "$4" <<'PY'
+  effect=$(python3 - "$OUT/ops.txt" "$4" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 a = [float(v) for k, v in rows if k == "A"]
@@ -92,3 +96,4 @@ tally A/A aa "$AA" 0s
 tally 5% ab5 "$AB" "$(delay 0.05)"
 [ "$AB10" -gt 0 ] && tally 10% ab10 "$AB10" "$(delay 0.10)"
 echo "(took $(( $(date +%s) - started ))s; 'ops/s lost' is the median over all runs of that side against the A runs)"
+echo "every comparison's report and every run's ops/s: $OUT"
