@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/dbharness/dbharness/collectors/catalog"
 )
 
@@ -184,5 +186,29 @@ func TestDescFromDeclaration(t *testing.T) {
 	}
 	if got := catalog.Databases(); !strings.Contains(strings.Join(got, ","), db) {
 		t.Errorf("Databases = %v, missing %s", got, db)
+	}
+}
+
+func TestCheckEmittedNamesEachProblem(t *testing.T) {
+	catalog.Register(catalog.Metric{Name: "emitcheck_ops_total", Type: catalog.Counter, Help: "Ops.", Labels: []string{"op"}, Database: "emitcheck"})
+	counter, gauge := dto.MetricType_COUNTER, dto.MetricType_GAUGE
+	name := func(s string) *string { return &s }
+	family := func(n string, typ dto.MetricType, labels ...string) *dto.MetricFamily {
+		var lp []*dto.LabelPair
+		for _, l := range labels {
+			lp = append(lp, &dto.LabelPair{Name: name(l), Value: name("x")})
+		}
+		return &dto.MetricFamily{Name: name(n), Type: &typ, Metric: []*dto.Metric{{Label: lp}}}
+	}
+	seen, problems := catalog.CheckEmitted("emitcheck", []*dto.MetricFamily{
+		family("emitcheck_ops_total", counter, "op", "instance"), // right, with the extra label
+		family("emitcheck_undeclared", gauge),
+	}, "instance")
+	if !seen["emitcheck_ops_total"] || len(problems) != 1 || !strings.Contains(problems[0].Error(), "emitcheck_undeclared is emitted but not declared") {
+		t.Errorf("seen %v, problems %v; want one problem, the undeclared metric", seen, problems)
+	}
+	_, problems = catalog.CheckEmitted("emitcheck", []*dto.MetricFamily{family("emitcheck_ops_total", gauge)})
+	if len(problems) != 2 { // a gauge, and without its label
+		t.Errorf("problems %v; want the wrong type and the missing label", problems)
 	}
 }
