@@ -149,6 +149,13 @@ func loadTable(p *mdWriter, l *load.Summary) {
 			ms(lt.P50), ms(lt.P95), ms(lt.P99), ms(lt.P999), ms(lt.Max))
 	}
 	p.f("\n")
+	if len(l.Counts) > 0 {
+		var counts []string
+		for _, name := range sortedClasses(l.Counts) {
+			counts = append(counts, fmt.Sprintf("%s %d", name, l.Counts[name]))
+		}
+		p.f("Counted by the workload: %s.\n\n", strings.Join(counts, ", "))
+	}
 	if len(l.Total.ErrorClasses) > 0 {
 		var classes []string
 		for _, c := range sortedClasses(l.Total.ErrorClasses) {

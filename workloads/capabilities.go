@@ -50,3 +50,10 @@ type Measurer interface {
 type Fingerprinter interface {
 	Fingerprint() string
 }
+
+// A Counter is an optional capability of a prepared workload: counts of what its workers
+// saw that is neither an operation nor an error, such as cluster redirections followed. The
+// engine records them in the run summary (Counts) once the workers are closed.
+type Counter interface {
+	Counts() map[string]int64
+}

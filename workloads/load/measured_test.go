@@ -21,6 +21,8 @@ func (m *measuringWorkload) Measurements() map[string]*hdr.Histogram {
 	return map[string]*hdr.Histogram{"deliver": m.hist, "ignored-nil": nil}
 }
 
+func (m *measuringWorkload) Counts() map[string]int64 { return map[string]int64{"moved": 3} }
+
 func TestMeasurementsOfTheWorkloadAreReportedApart(t *testing.T) {
 	h := hdr.New(1, 60_000_000, 3)
 	w := &measuringWorkload{hist: h}
@@ -44,7 +46,10 @@ func TestMeasurementsOfTheWorkloadAreReportedApart(t *testing.T) {
 	if err != nil || p99 < 990*time.Microsecond || p99 > 1010*time.Microsecond {
 		t.Errorf("p99 of deliver = %v, %v; want 1ms", p99, err)
 	}
-	if txt := s.Text(); !strings.Contains(txt, "measured by the workload, 200 samples") {
+	if s.Counts["moved"] != 3 {
+		t.Errorf("counts = %v, want the workload's moved: 3", s.Counts)
+	}
+	if txt := s.Text(); !strings.Contains(txt, "measured by the workload, 200 samples") || !strings.Contains(txt, "moved") {
 		t.Errorf("text summary lacks the measurement:\n%s", txt)
 	}
 }

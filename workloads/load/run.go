@@ -119,6 +119,9 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 	}
 	s.Warnings = append(s.Warnings, p.warnings...)
 	s.Warnings = append(s.Warnings, closeWorkers(ctx, sealed)...)
+	if c, ok := w.(workloads.Counter); ok {
+		s.Counts = c.Counts()
+	}
 	if m, ok := w.(workloads.Measurer); ok {
 		if err := s.addMeasured(m); err != nil {
 			s.Warnings = append(s.Warnings, err.Error())

@@ -46,6 +46,9 @@ type Summary struct {
 	// pub/sub delivery: not operations the engine ran, so not in Total. Count is the
 	// number of measurements, OpsPerSec their rate.
 	Measured []OpStats `json:"measured,omitempty"`
+	// Counts are what the workload counted besides operations (workloads.Counter), e.g.
+	// "moved": cluster redirections its clients followed.
+	Counts map[string]int64 `json:"counts,omitempty"`
 
 	// Iterations is the number of iterations completed (each ran one operation), failed
 	// ones included.

@@ -3,6 +3,7 @@ package load
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +77,9 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		add("dropped_iterations", "%-8d %s", s.Dropped, rate(s.Dropped))
 		add("late_iterations", "%-8d max start lag %s", s.Late, formatDuration(s.MaxStartLag))
 	}
+	for _, name := range sortedNames(s.Counts) {
+		add(name, "%d", s.Counts[name])
+	}
 	add("vus", "%d", s.Options.VUs)
 	if s.VUsMax != s.Options.VUs && s.VUsMax > 0 {
 		add("vus_max", "%d", s.VUsMax)
@@ -139,4 +143,13 @@ func formatFloat(f float64) string {
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
 	return s
+}
+
+func sortedNames(m map[string]int64) []string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
 }

@@ -77,7 +77,7 @@ func (a AckedWrites) Prepare(ctx context.Context, t workloads.Target) (workloads
 		return nil, fmt.Errorf("%s: %w", a.Name(), err)
 	}
 	id := fmt.Sprintf("%08x", rand.Uint32())
-	return &ackedRun{AckedWrites: a, prefix: KeyPrefix + "ack:" + id + ":", redirects: &redirectCounts{}}, nil
+	return &ackedRun{AckedWrites: a, prefix: KeyPrefix + "ack:" + id + ":", redirectCounts: &redirectCounts{}}, nil
 }
 
 // NewWorker without Prepare prepares a private run (which nobody can verify).
@@ -91,16 +91,14 @@ func (a AckedWrites) NewWorker(ctx context.Context, t workloads.Target, id int) 
 
 type ackedRun struct {
 	AckedWrites
-	prefix    string // dbh:ack:<run id>:
-	redirects *redirectCounts
+	prefix          string // dbh:ack:<run id>:
+	*redirectCounts        // MOVED and ASK followed: Redirects and Counts
 
 	mu      sync.Mutex
 	ledgers []*ledger
 }
 
 var _ workloads.Verifier = (*ackedRun)(nil)
-
-func (r *ackedRun) Redirects() Redirects { return r.redirects.Redirects() }
 
 // seqRange is the sequence numbers [from, to) of one worker.
 type seqRange struct{ from, to int64 }
@@ -167,7 +165,7 @@ func ackedValue(b []byte, key string, size int) []byte {
 }
 
 func (r *ackedRun) NewWorker(ctx context.Context, t workloads.Target, id int) (workloads.Worker, error) {
-	c, err := connectWorker(ctx, r.Name(), t, r.redirects)
+	c, err := connectWorker(ctx, r.Name(), t, r.redirectCounts)
 	if err != nil {
 		return nil, err
 	}

@@ -89,7 +89,7 @@ func (g GetSet) Prepare(ctx context.Context, t workloads.Target) (workloads.Work
 	if _, err := g.Values.generator(); err != nil {
 		return nil, fmt.Errorf("%s: %w", g.Name(), err)
 	}
-	return &getSetRun{GetSet: g, keys: keys, redirects: &redirectCounts{}}, nil
+	return &getSetRun{GetSet: g, keys: keys, redirectCounts: &redirectCounts{}}, nil
 }
 
 // NewWorker without Prepare prepares a private run (the load engine prepares first).
@@ -122,14 +122,12 @@ func prepareKeys(ctx context.Context, t workloads.Target, workload, distribution
 // getSetRun is one run of a GetSet.
 type getSetRun struct {
 	GetSet
-	keys      keySpace
-	redirects *redirectCounts
+	keys            keySpace
+	*redirectCounts // MOVED and ASK followed: Redirects and Counts
 }
 
-func (r *getSetRun) Redirects() Redirects { return r.redirects.Redirects() }
-
 func (r *getSetRun) NewWorker(ctx context.Context, t workloads.Target, id int) (workloads.Worker, error) {
-	c, err := connectWorker(ctx, r.Name(), t, r.redirects)
+	c, err := connectWorker(ctx, r.Name(), t, r.redirectCounts)
 	if err != nil {
 		return nil, err
 	}

@@ -91,7 +91,7 @@ func (l Lua) Prepare(ctx context.Context, t workloads.Target) (workloads.Workloa
 	if err := loadScript(ctx, t, l.Name(), script); err != nil {
 		return nil, err
 	}
-	r := &luaRun{Lua: l, d: d, script: script, redirects: &redirectCounts{},
+	r := &luaRun{Lua: l, d: d, script: script, redirectCounts: &redirectCounts{},
 		args: []any{d.Limit, d.Window.Milliseconds()}}
 	return r, nil
 }
@@ -128,16 +128,14 @@ func (l Lua) NewWorker(ctx context.Context, t workloads.Target, id int) (workloa
 
 type luaRun struct {
 	Lua
-	d         Lua // with defaults
-	script    *goredis.Script
-	args      []any // limit, window in ms: the same for every call
-	allowed   atomic.Int64
-	limited   atomic.Int64
-	noscript  atomic.Int64 // EVALSHA answered NOSCRIPT and the worker fell back to EVAL
-	redirects *redirectCounts
+	d               Lua // with defaults
+	script          *goredis.Script
+	args            []any // limit, window in ms: the same for every call
+	allowed         atomic.Int64
+	limited         atomic.Int64
+	noscript        atomic.Int64 // EVALSHA answered NOSCRIPT and the worker fell back to EVAL
+	*redirectCounts              // MOVED and ASK followed: Redirects and Counts
 }
-
-func (r *luaRun) Redirects() Redirects { return r.redirects.Redirects() }
 
 // LuaStats is what a run of Lua answered.
 type LuaStats struct {
@@ -151,7 +149,7 @@ func (r *luaRun) Stats() LuaStats {
 }
 
 func (r *luaRun) NewWorker(ctx context.Context, t workloads.Target, id int) (workloads.Worker, error) {
-	c, err := connectWorker(ctx, r.Name(), t, r.redirects)
+	c, err := connectWorker(ctx, r.Name(), t, r.redirectCounts)
 	if err != nil {
 		return nil, err
 	}

@@ -88,7 +88,7 @@ func (p Pipeline) Prepare(ctx context.Context, t workloads.Target) (workloads.Wo
 	if _, err := p.Values.generator(); err != nil {
 		return nil, fmt.Errorf("%s: %w", p.Name(), err)
 	}
-	return &pipelineRun{Pipeline: p, keys: keys, getShare: get / (get + set), redirects: &redirectCounts{}}, nil
+	return &pipelineRun{Pipeline: p, keys: keys, getShare: get / (get + set), redirectCounts: &redirectCounts{}}, nil
 }
 
 // NewWorker without Prepare prepares a private run.
@@ -102,15 +102,13 @@ func (p Pipeline) NewWorker(ctx context.Context, t workloads.Target, id int) (wo
 
 type pipelineRun struct {
 	Pipeline
-	keys      keySpace
-	getShare  float64
-	redirects *redirectCounts
+	keys            keySpace
+	getShare        float64
+	*redirectCounts // MOVED and ASK followed: Redirects and Counts
 }
 
-func (r *pipelineRun) Redirects() Redirects { return r.redirects.Redirects() }
-
 func (r *pipelineRun) NewWorker(ctx context.Context, t workloads.Target, id int) (workloads.Worker, error) {
-	c, err := connectWorker(ctx, r.Name(), t, r.redirects)
+	c, err := connectWorker(ctx, r.Name(), t, r.redirectCounts)
 	if err != nil {
 		return nil, err
 	}

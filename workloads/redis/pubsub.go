@@ -115,7 +115,7 @@ func (p PubSub) Prepare(ctx context.Context, t workloads.Target) (workloads.Work
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p.Name(), err)
 	}
-	r := &pubsubRun{PubSub: p, d: d, id: fmt.Sprintf("%08x", rand.Uint32()), redirects: &redirectCounts{}, stop: make(chan struct{})}
+	r := &pubsubRun{PubSub: p, d: d, id: fmt.Sprintf("%08x", rand.Uint32()), redirectCounts: &redirectCounts{}, stop: make(chan struct{})}
 	for i := range d.Channels {
 		r.channels = append(r.channels, KeyPrefix+"ps:"+r.id+":"+strconv.Itoa(i))
 	}
@@ -164,13 +164,13 @@ func (p PubSub) NewWorker(ctx context.Context, t workloads.Target, id int) (work
 // pubsubRun is one run: the channels, the subscribers and the counts.
 type pubsubRun struct {
 	PubSub
-	d         PubSub
-	id        string // in channel names and payloads: runs never see each other's messages
-	channels  []string
-	subClient goredis.UniversalClient
-	subs      []*subscriber
-	wg        sync.WaitGroup
-	redirects *redirectCounts
+	d               PubSub
+	id              string // in channel names and payloads: runs never see each other's messages
+	channels        []string
+	subClient       goredis.UniversalClient
+	subs            []*subscriber
+	wg              sync.WaitGroup
+	*redirectCounts // MOVED and ASK followed: Redirects and Counts
 
 	published atomic.Int64 // PUBLISH calls the server acknowledged
 	failed    atomic.Int64 // PUBLISH calls that failed
@@ -187,8 +187,6 @@ var (
 	_ workloads.Verifier = (*pubsubRun)(nil)
 	_ io.Closer          = (*pubsubRun)(nil)
 )
-
-func (r *pubsubRun) Redirects() Redirects { return r.redirects.Redirects() }
 
 // subscriber is one subscription with its own connection, counts and histogram.
 type subscriber struct {
@@ -298,7 +296,7 @@ func (r *pubsubRun) NewWorker(ctx context.Context, t workloads.Target, id int) (
 	}
 	r.workers++
 	r.mu.Unlock()
-	c, err := connectWorker(ctx, r.Name(), t, r.redirects)
+	c, err := connectWorker(ctx, r.Name(), t, r.redirectCounts)
 	if err != nil {
 		r.workerDone()
 		return nil, err

@@ -31,6 +31,12 @@ type RedirectCounter interface {
 	Redirects() Redirects
 }
 
+// Counts implements workloads.Counter: the redirections, for the run summary.
+func (r *redirectCounts) Counts() map[string]int64 {
+	got := r.Redirects()
+	return map[string]int64{"moved": got.Moved, "ask": got.Ask}
+}
+
 // RedirectsOf returns the redirections a prepared Redis workload counted; ok is false for
 // any other workload.
 func RedirectsOf(w any) (r Redirects, ok bool) {

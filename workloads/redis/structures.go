@@ -100,7 +100,7 @@ func (s Structures) Prepare(ctx context.Context, t workloads.Target) (workloads.
 	if _, err := deleteByPrefix(ctx, c, stPrefix+"*"); err != nil {
 		return nil, fmt.Errorf("%s: delete the previous run's keys on %s: %w", s.Name(), rt.Address(), err)
 	}
-	r := &structuresRun{Structures: s, d: d, redirects: &redirectCounts{}}
+	r := &structuresRun{Structures: s, d: d, redirectCounts: &redirectCounts{}}
 	for i := range d.Members {
 		r.members = append(r.members, "m"+strconv.Itoa(i))
 	}
@@ -130,7 +130,7 @@ type structuresRun struct {
 	keys    [][]string // per type (hash, list, set, zset, stream), the key names
 	// Effects the server acknowledged, for checks after the run.
 	pushed, popped, added atomic.Int64 // list elements pushed and popped, stream entries added
-	redirects             *redirectCounts
+	*redirectCounts                    // MOVED and ASK followed: Redirects and Counts
 }
 
 // StructureStats counts the acknowledged writes whose effect can be checked after a run.
@@ -144,10 +144,8 @@ func (r *structuresRun) Stats() StructureStats {
 	return StructureStats{Pushed: r.pushed.Load(), Popped: r.popped.Load(), StreamEntries: r.added.Load()}
 }
 
-func (r *structuresRun) Redirects() Redirects { return r.redirects.Redirects() }
-
 func (r *structuresRun) NewWorker(ctx context.Context, t workloads.Target, id int) (workloads.Worker, error) {
-	c, err := connectWorker(ctx, r.Name(), t, r.redirects)
+	c, err := connectWorker(ctx, r.Name(), t, r.redirectCounts)
 	if err != nil {
 		return nil, err
 	}

@@ -82,7 +82,7 @@ func (x Transaction) Prepare(ctx context.Context, t workloads.Target) (workloads
 	if _, err := deleteByPrefix(ctx, c, txPrefix+"*"); err != nil {
 		return nil, fmt.Errorf("%s: reset the counters on %s: %w", x.Name(), rt.Address(), err)
 	}
-	r := &transactionRun{Transaction: x, acked: make([]atomic.Int64, n), redirects: &redirectCounts{}}
+	r := &transactionRun{Transaction: x, acked: make([]atomic.Int64, n), redirectCounts: &redirectCounts{}}
 	for i := range n {
 		r.keys = append(r.keys, [2]string{})
 		r.keys[i][0], r.keys[i][1] = counterKeys(i)
@@ -101,18 +101,16 @@ func (x Transaction) NewWorker(ctx context.Context, t workloads.Target, id int) 
 
 type transactionRun struct {
 	Transaction
-	keys      [][2]string    // value and commits key per counter
-	acked     []atomic.Int64 // committed increments per counter
-	unacked   atomic.Int64   // increments that failed other than by conflict: they may have landed
-	redirects *redirectCounts
+	keys            [][2]string    // value and commits key per counter
+	acked           []atomic.Int64 // committed increments per counter
+	unacked         atomic.Int64   // increments that failed other than by conflict: they may have landed
+	*redirectCounts                // MOVED and ASK followed: Redirects and Counts
 }
 
 var _ workloads.Verifier = (*transactionRun)(nil)
 
-func (r *transactionRun) Redirects() Redirects { return r.redirects.Redirects() }
-
 func (r *transactionRun) NewWorker(ctx context.Context, t workloads.Target, id int) (workloads.Worker, error) {
-	c, err := connectWorker(ctx, r.Name(), t, r.redirects)
+	c, err := connectWorker(ctx, r.Name(), t, r.redirectCounts)
 	if err != nil {
 		return nil, err
 	}
