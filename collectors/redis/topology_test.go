@@ -236,6 +236,16 @@ func testCluster(t *testing.T, seen map[string]bool) {
 		t.Errorf("a scrape with a dead node took %s", took)
 	}
 	checkDeclared(t, mfs, seen)
+	// The victim's replica reports how long its link has been down until the cluster
+	// promotes it: a metric only this moment has.
+	eventually(t, 3*time.Second, "the victim's replica reports its link down", func() bool {
+		m := gather(t, reg)
+		if len(series(m, "redis_master_link_down_seconds", nil)) == 0 {
+			return false
+		}
+		checkDeclared(t, m, seen)
+		return true
+	})
 	if v, ok := value(mfs, "redis_up", map[string]string{"node": victim.Addr}); !ok || v != 0 {
 		t.Errorf("redis_up of the killed node = %g, %v; want 0", v, ok)
 	}

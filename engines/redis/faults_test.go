@@ -340,8 +340,11 @@ func TestMissingBinariesNameThePackage(t *testing.T) {
 func TestClusterThatNeverBecomesReadySaysWhatEachNodeSaw(t *testing.T) {
 	t.Parallel()
 	// A cluster node reports ok at the earliest 2s after it started, so 1s is too short.
-	_, err := redis.StartTopology(context.Background(), engines.Spec{Provider: engines.ProviderNative,
+	inst, err := redis.StartTopology(context.Background(), engines.Spec{Provider: engines.ProviderNative,
 		Topology: redis.Cluster, Nodes: 3, Replicas: -1, StartTimeout: time.Second})
+	if inst != nil { // a failed start hands back what it started, for the caller to stop
+		defer inst.Stop(context.Background())
+	}
 	if err == nil {
 		t.Fatal("a cluster came up within 1s")
 	}
