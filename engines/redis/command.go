@@ -27,79 +27,12 @@ func SplitCommand(line string) ([]string, error) {
 				in = false
 			}
 			i++
-		case c == '"':
-			start := i
-			i++
-			closed := false
-			for i < len(line) {
-				c := line[i]
-				if c == '\\' && i+1 < len(line) {
-					n := line[i+1]
-					switch n {
-					case 'n':
-						cur.WriteByte('\n')
-					case 'r':
-						cur.WriteByte('\r')
-					case 't':
-						cur.WriteByte('\t')
-					case 'b':
-						cur.WriteByte('\b')
-					case 'a':
-						cur.WriteByte('\a')
-					case 'x':
-						if i+3 < len(line) && isHex(line[i+2]) && isHex(line[i+3]) {
-							cur.WriteByte(unhex(line[i+2])<<4 | unhex(line[i+3]))
-							i += 4
-							continue
-						}
-						cur.WriteByte('x')
-					default:
-						cur.WriteByte(n)
-					}
-					i += 2
-					continue
-				}
-				if c == '"' {
-					closed = true
-					i++
-					break
-				}
-				cur.WriteByte(c)
-				i++
+		case c == '"' || c == '\'':
+			next, err := readQuoted(line, i, &cur)
+			if err != nil {
+				return nil, err
 			}
-			if !closed {
-				return nil, fmt.Errorf("unbalanced double quote at column %d of the %s command", start+1, firstWord(line))
-			}
-			if i < len(line) && !isSpace(line[i]) {
-				return nil, fmt.Errorf("a closing quote must be followed by a space (column %d of the %s command)", i+1, firstWord(line))
-			}
-			in = true
-		case c == '\'':
-			start := i
-			i++
-			closed := false
-			for i < len(line) {
-				c := line[i]
-				if c == '\\' && i+1 < len(line) && line[i+1] == '\'' {
-					cur.WriteByte('\'')
-					i += 2
-					continue
-				}
-				if c == '\'' {
-					closed = true
-					i++
-					break
-				}
-				cur.WriteByte(c)
-				i++
-			}
-			if !closed {
-				return nil, fmt.Errorf("unbalanced single quote at column %d of the %s command", start+1, firstWord(line))
-			}
-			if i < len(line) && !isSpace(line[i]) {
-				return nil, fmt.Errorf("a closing quote must be followed by a space (column %d of the %s command)", i+1, firstWord(line))
-			}
-			in = true
+			i, in = next, true
 		default:
 			cur.WriteByte(c)
 			in = true
@@ -113,6 +46,59 @@ func SplitCommand(line string) ([]string, error) {
 		return nil, fmt.Errorf("empty command")
 	}
 	return args, nil
+}
+
+// readQuoted reads the quoted argument that starts at line[start] (a " or a ') into cur and
+// returns the index after its closing quote. Double quotes take backslash escapes; single
+// quotes only \'.
+func readQuoted(line string, start int, cur *strings.Builder) (int, error) {
+	quote := line[start]
+	name := map[byte]string{'"': "double", '\'': "single"}[quote]
+	for i := start + 1; i < len(line); {
+		c := line[i]
+		switch {
+		case c == '\\' && i+1 < len(line) && quote == '\'' && line[i+1] == '\'':
+			cur.WriteByte('\'')
+			i += 2
+		case c == '\\' && i+1 < len(line) && quote == '"':
+			i = unescape(line, i, cur)
+		case c == quote:
+			if i+1 < len(line) && !isSpace(line[i+1]) {
+				return 0, fmt.Errorf("a closing quote must be followed by a space (column %d of the %s command)", i+2, firstWord(line))
+			}
+			return i + 1, nil
+		default:
+			cur.WriteByte(c)
+			i++
+		}
+	}
+	return 0, fmt.Errorf("unbalanced %s quote at column %d of the %s command", name, start+1, firstWord(line))
+}
+
+// unescape writes the escape at line[i] (a backslash and what follows) and returns the
+// index after it.
+func unescape(line string, i int, cur *strings.Builder) int {
+	switch n := line[i+1]; n {
+	case 'n':
+		cur.WriteByte('\n')
+	case 'r':
+		cur.WriteByte('\r')
+	case 't':
+		cur.WriteByte('\t')
+	case 'b':
+		cur.WriteByte('\b')
+	case 'a':
+		cur.WriteByte('\a')
+	case 'x':
+		if i+3 < len(line) && isHex(line[i+2]) && isHex(line[i+3]) {
+			cur.WriteByte(unhex(line[i+2])<<4 | unhex(line[i+3]))
+			return i + 4
+		}
+		cur.WriteByte('x')
+	default:
+		cur.WriteByte(n)
+	}
+	return i + 2
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
