@@ -80,6 +80,7 @@ func commands() []command {
 		{"metrics", "list the metric catalog: every metric the collectors can report", metricsCmd},
 		{"workloads", "list the datasets and workloads per database", workloadsCmd},
 		{"collect", "serve a database's metrics as a Prometheus exporter: dbharness collect --engine postgresql --dsn ... --listen :9187", collectCmd},
+		{"requirements", "list what each database needs installed to run here (Debian packages, Maven artifacts), for scripts/install-deps.sh", requirementsCmd},
 	}
 }
 

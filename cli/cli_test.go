@@ -148,7 +148,7 @@ func workDir(t *testing.T) string {
 func TestCollectOnceServesTheCatalogMetrics(t *testing.T) {
 	dsn := pgtest.DSN(t)
 	var out, errOut bytes.Buffer
-	if err := cli.Run(context.Background(), []string{"collect", "--once", "--dsn", dsn}, &out, &errOut); err != nil {
+	if err := cli.Run(context.Background(), []string{"collect", "--engine", "PostgreSQL", "--once", "--dsn", dsn}, &out, &errOut); err != nil {
 		t.Fatalf("collect: %v\n%s", err, errOut.String())
 	}
 	for _, want := range []string{"# TYPE postgresql_xact_commit_total counter", "postgresql_backends{", `dbharness_scrape_success{collector="postgresql",scraper="pg_stat_statements"} 1`} {
@@ -161,10 +161,14 @@ func TestCollectOnceServesTheCatalogMetrics(t *testing.T) {
 func TestCollectWithoutDSNSaysHowToGiveOne(t *testing.T) {
 	t.Setenv("DBHARNESS_POSTGRESQL_DSN", "")
 	var out bytes.Buffer
-	err := cli.Run(context.Background(), []string{"collect", "--once"}, &out, &out)
+	err := cli.Run(context.Background(), []string{"collect", "--engine", "postgres", "--once"}, &out, &out)
 	var ex cli.ExitError
 	if !errors.As(err, &ex) || ex.Code != cli.ExitUsage || !strings.Contains(err.Error(), "DBHARNESS_POSTGRESQL_DSN") {
 		t.Errorf("collect without DSN = %v", err)
+	}
+	err = cli.Run(context.Background(), []string{"collect", "--once"}, &out, &out)
+	if !errors.As(err, &ex) || ex.Code != cli.ExitUsage || !strings.Contains(err.Error(), "--engine is required: one of postgresql, redis") {
+		t.Errorf("collect without an engine = %v", err)
 	}
 }
 
@@ -188,7 +192,7 @@ func TestLoadRunsAnyExecutorWithThresholds(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "pass: count of iterations is 200") {
 		t.Errorf("shared-iterations with passing thresholds: exit %d\n%s", code, out)
 	}
-	out, code = run("--workload", "../workloads/ycsb/core/workloadc.yaml", "--scale", "1", "--vus", "2", "--duration", "500ms",
+	out, code = run("--workload", "../workloads/ycsb/core/workloadc.yaml", "--engine", "postgresql", "--scale", "1", "--vus", "2", "--duration", "500ms",
 		"--threshold", "latency{op:read}:p(50)<1us")
 	if code != cli.ExitThresholds || !strings.Contains(out, "FAIL: p(50) of latency{op:read}") {
 		t.Errorf("a failing threshold: exit %d, want %d\n%s", code, cli.ExitThresholds, out)

@@ -21,14 +21,25 @@ import (
 
 func collectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("collect", stderr)
-	engine := fs.String("engine", "postgresql", "database engine: "+fmt.Sprint(collectors.Databases()))
+	engine := fs.String("engine", "", "database engine (required): "+strings.Join(collectors.Databases(), ", "))
 	dsn := fs.String("dsn", "", "connection string (default: $DBHARNESS_<ENGINE>_DSN, which keeps the password out of ps)")
-	listen := fs.String("listen", "", "address to serve /metrics on (default: the port of the database's usual Prometheus exporter, e.g. :9187 for postgresql, :9121 for redis)")
+	listen := fs.String("listen", "", "address to serve /metrics on (default: the port of the database's usual Prometheus exporter, as `dbharness engines` lists)")
 	once := fs.Bool("once", false, "scrape once, print the metrics in Prometheus text format and exit")
 	timeout := fs.Duration("timeout", 5*time.Second, "per-scraper timeout")
 	verbose := fs.Bool("v", false, "log scraper failures")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return usageError(err)
+	}
+	if *engine == "" {
+		return usageError(fmt.Errorf("collect: --engine is required: one of %s", strings.Join(collectors.Databases(), ", ")))
+	}
+	eng, _, err := engines.Find(*engine)
+	if err != nil {
+		return usageError(fmt.Errorf("collect: %w", err))
+	}
+	*engine = eng.Name()
+	if *dsn != "" && strings.Contains(engines.RedactDSN(*dsn), engines.Redacted) {
+		fmt.Fprintf(stderr, "dbharness collect: warning: the --dsn flag carries a password, which `ps` shows to every user of this machine: set DBHARNESS_%s_DSN instead\n", strings.ToUpper(*engine))
 	}
 	if *dsn == "" {
 		*dsn = runner.ExternalDSN(*engine)
@@ -62,7 +73,11 @@ func collectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogAdapter{logger}}))
 	if *listen == "" {
-		*listen = exporterPort(*engine)
+		if port := eng.Describe().ExporterPort; port != 0 {
+			*listen = fmt.Sprintf(":%d", port)
+		} else {
+			*listen = ":9100"
+		}
 	}
 	l, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -87,18 +102,3 @@ type slogAdapter struct {
 }
 
 func (a slogAdapter) Println(v ...any) { a.l.Error(fmt.Sprint(v...)) }
-
-// exporterPort is the port of the database's usual Prometheus exporter, so dashboards and
-// scrape configs made for it find dbharness too.
-func exporterPort(engine string) string {
-	switch engine {
-	case "redis":
-		return ":9121" // redis_exporter
-	case "mysql":
-		return ":9104" // mysqld_exporter
-	case "mongodb":
-		return ":9216" // mongodb_exporter
-	default:
-		return ":9187" // postgres_exporter
-	}
-}

@@ -31,7 +31,11 @@ func stepsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, area := range areas {
 		fmt.Fprintf(stdout, "\n# %s\n", area)
 		for _, s := range byArea[area] {
-			fmt.Fprintf(stdout, "%s %s\n", s.Keyword, s.Example)
+			if s.Database != "" {
+				fmt.Fprintf(stdout, "%s %s   (%s)\n", s.Keyword, s.Example, s.Database)
+			} else {
+				fmt.Fprintf(stdout, "%s %s\n", s.Keyword, s.Example)
+			}
 			for _, row := range strings.Split(s.Table, "\n") {
 				if row != "" {
 					fmt.Fprintf(stdout, "      %s\n", row)
@@ -53,7 +57,11 @@ func enginesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	for _, name := range engines.Names() {
 		e, _ := engines.Lookup(name)
-		fmt.Fprintf(stdout, "%s (flavors: %s)\n", name, strings.Join(e.Flavors(), ", "))
+		d := e.Describe()
+		fmt.Fprintf(stdout, "%s: %s (names: %s; flavors: %s)\n", name, d.Display, strings.Join(d.Names(), ", "), strings.Join(d.FlavorNames(), ", "))
+		for _, t := range d.Topologies {
+			fmt.Fprintf(stdout, "  topology  a %s %s\n", d.Display, t.Example)
+		}
 		for _, p := range engines.Providers {
 			if err := e.Check(ctx, p); err != nil {
 				fmt.Fprintf(stdout, "  %-9s no: %v\n", p, err)
@@ -106,6 +114,29 @@ func workloadsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		for _, name := range workloads.Names(db) {
 			w, _ := workloads.Lookup(db, name)
 			fmt.Fprintf(stdout, "    %-14s %s (dataset %q; operations: %s)\n", name, w.Description(), w.Dataset(), strings.Join(workloads.OperationNames(w), ", "))
+		}
+	}
+	return nil
+}
+
+func requirementsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("requirements", stderr)
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return usageError(err)
+	}
+	// Note: one line per requirement, "<kind> <name> <engine> <why>", for
+	// scripts/install-deps.sh to read with `read kind name engine why`.
+	for _, name := range engines.Names() {
+		e, _ := engines.Lookup(name)
+		for _, r := range e.Describe().Requires {
+			switch {
+			case r.Debian != "":
+				fmt.Fprintf(stdout, "debian %s %s %s\n", r.Debian, name, r.Why)
+			case r.Maven != "" && r.WithDependencies:
+				fmt.Fprintf(stdout, "maven-with-deps %s %s %s\n", r.Maven, name, r.Why)
+			case r.Maven != "":
+				fmt.Fprintf(stdout, "maven %s %s %s\n", r.Maven, name, r.Why)
+			}
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,7 @@ type loadFlags struct {
 func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("load", stderr)
 	var f loadFlags
-	fs.StringVar(&f.engine, "engine", "postgresql", "database engine")
+	fs.StringVar(&f.engine, "engine", "", "database engine (`dbharness engines`); may be left out when only one database has the workload")
 	fs.StringVar(&f.version, "version", "", "database version, for engines dbharness starts")
 	fs.StringVar(&f.provider, "provider", "auto", "auto, docker, native, or external (with --dsn or DBHARNESS_<ENGINE>_DSN)")
 	fs.StringVar(&f.dsn, "dsn", "", "load an existing server (default $DBHARNESS_<ENGINE>_DSN); without it dbharness starts one")
@@ -82,7 +83,11 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 	if f.workload == "" {
 		return usageError(errors.New("load: --workload is required: a name from `dbharness workloads` or a YCSB workload file"))
 	}
-	var err error
+	engine, err := loadEngine(f.engine, f.workload)
+	if err != nil {
+		return usageError(err)
+	}
+	f.engine = engine
 	if f.stages != "" {
 		if f.opts.Stages, err = load.ParseStages(f.stages); err != nil {
 			return usageError(fmt.Errorf("load: --stages: %w", err))
@@ -229,6 +234,38 @@ func parseThresholdFlags(checks, aborts []string) (c, a []thresholds.Threshold, 
 		a = append(a, t)
 	}
 	return c, a, nil
+}
+
+// loadEngine is the engine --engine names (any of its names), or, left out, the one
+// database that has the workload.
+func loadEngine(flag, workload string) (string, error) {
+	if flag != "" {
+		eng, _, err := engines.Find(flag)
+		if err != nil {
+			return "", fmt.Errorf("load: --engine: %w", err)
+		}
+		return eng.Name(), nil
+	}
+	var have []string
+	for _, db := range workloads.Databases() {
+		if slices.Contains(workloads.Names(db), workload) {
+			have = append(have, db)
+		}
+	}
+	switch len(have) {
+	case 1:
+		return have[0], nil
+	case 0:
+		if strings.HasSuffix(workload, ".yaml") || strings.HasSuffix(workload, ".yml") {
+			return "", fmt.Errorf("load: a workload file runs on any database that can run it: name the database with --engine (%s)", strings.Join(engines.Names(), ", "))
+		}
+		var lists []string
+		for _, db := range workloads.Databases() {
+			lists = append(lists, db+": "+strings.Join(workloads.Names(db), ", "))
+		}
+		return "", fmt.Errorf("load: no database has a workload %q; the workloads are\n  %s", workload, strings.Join(lists, "\n  "))
+	}
+	return "", fmt.Errorf("load: %s have a workload %q: choose one with --engine", strings.Join(have, " and "), workload)
 }
 
 // resolveWorkload finds a registered workload, or reads a YCSB workload file for the engine.

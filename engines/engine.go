@@ -53,19 +53,16 @@ func ParseProvider(s string) (Provider, error) {
 
 // Spec describes the database a scenario wants.
 type Spec struct {
-	Flavor    string            // e.g. "postgresql"; empty means the engine's default flavor
-	Version   string            // major version wanted, e.g. "15"; empty means whatever is installed
-	Topology  string            // "standalone" unless the engine supports more
-	Nodes     int               // node count for multi-node topologies (primaries of a cluster)
-	Replicas  int               // replicas per primary; 0 means the engine's default, -1 none
-	Sentinels int               // watchers of a sentinel topology
-	Provider  Provider          // auto, docker, native, embedded, external
-	Settings  map[string]string // server settings (postgresql.conf parameters, ...)
-	Seed      []string          // seed scripts (SQL statements or commands) run once after start
-	DSN       string            // for the external provider
-	Port      int               // preferred port for native servers; another is chosen if taken
-	WorkDir   string            // parent of the private data directory; empty means os.TempDir()
-	Logger    *slog.Logger      // nil means discard
+	Flavor   string            // e.g. "mariadb"; empty means the engine's default flavor
+	Version  string            // major version wanted, e.g. "15"; empty means whatever is installed
+	Topology Topology          // the shape; the zero value is a standalone server
+	Provider Provider          // auto, docker, native, embedded, external
+	Settings map[string]string // server settings (postgresql.conf parameters, ...)
+	Seed     []string          // seed scripts (SQL statements or commands) run once after start
+	DSN      string            // for the external provider
+	Port     int               // preferred port for native servers; another is chosen if taken
+	WorkDir  string            // parent of the private data directory; empty means os.TempDir()
+	Logger   *slog.Logger      // nil means discard
 	// StartTimeout bounds how long start-up may take; zero means the engine's default.
 	StartTimeout time.Duration
 }
@@ -107,8 +104,9 @@ type Killer interface {
 type Engine interface {
 	// Name is the registry key, e.g. "postgresql".
 	Name() string
-	// Flavors lists the flavors the engine can start; the first is the default.
-	Flavors() []string
+	// Describe says how scenarios name the engine, its flavors and topologies, and what
+	// it needs installed; see Description.
+	Describe() Description
 	// Check says whether a provider can be used on this machine; the error says why not and
 	// what to install.
 	Check(ctx context.Context, p Provider) error
@@ -131,6 +129,9 @@ func Register(e Engine) {
 	name := e.Name()
 	if name == "" {
 		panic("engines: Register of an engine with an empty name")
+	}
+	if err := e.Describe().validate(name); err != nil {
+		panic("engines: Register: " + err.Error())
 	}
 	mu.Lock()
 	defer mu.Unlock()

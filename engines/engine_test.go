@@ -15,7 +15,9 @@ type fakeEngine struct {
 }
 
 func (f fakeEngine) Name() string      { return f.name }
-func (f fakeEngine) Flavors() []string { return []string{f.name} }
+func (f fakeEngine) Describe() engines.Description {
+	return engines.Description{Display: f.name, Flavors: []engines.Flavor{{Name: f.name}}}
+}
 func (f fakeEngine) Check(_ context.Context, p engines.Provider) error {
 	if f.usable[p] {
 		return nil

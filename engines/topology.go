@@ -3,18 +3,27 @@ package engines
 import "context"
 
 // Node is one process of a multi-process instance: a Redis cluster node, a sentinel, a
-// replica-set member.
+// replica, a ring member.
 type Node struct {
 	Name string `json:"name"` // stable across restarts, e.g. "node-1", "sentinel-1"
 	Addr string `json:"addr"` // host:port clients use
-	// Role is what the node says it is now: "primary", "replica", "sentinel", or "down"
-	// (killed, stopped or unreachable) or "paused".
+	// Role is what the node says it is now: RolePrimary, RoleReplica, an engine's own role
+	// ("sentinel", "member"), or RoleDown (killed, stopped or unreachable) or RolePaused.
 	Role string `json:"role"`
 }
 
+// The roles every engine reports in the same words.
+const (
+	RolePrimary = "primary"
+	RoleReplica = "replica"
+	RoleDown    = "down"
+	RolePaused  = "paused"
+)
+
 // Faults is an optional Instance capability: the verbs fault scenarios use on the nodes of
 // a topology, and what they check afterwards. Nodes broken through these verbs are expected
-// to be down: the instance does not end (Done) because of them.
+// to be down: the instance does not end (Done) because of them. engines/nodes implements
+// the node verbs for engines that run their own processes.
 type Faults interface {
 	Nodes(ctx context.Context) ([]Node, error)
 	KillNode(ctx context.Context, name string) error    // SIGKILL
@@ -22,17 +31,13 @@ type Faults interface {
 	PauseNode(ctx context.Context, name string) error   // SIGSTOP: alive but silent
 	ResumeNode(ctx context.Context, name string) error  // SIGCONT
 	RestartNode(ctx context.Context, name string) error // start a killed or stopped node again
-	// Failover asks the topology to promote a replica: of the node name in a cluster, of
-	// the primary in a sentinel group (name may be empty).
-	Failover(ctx context.Context, name string) error
-	// Primary is the node that takes writes now (for a cluster: see SlotRouter).
-	Primary(ctx context.Context) (Node, error)
+	// Failover asks the topology to promote a replica. target is "" (the engine picks: the
+	// primary's best replica), a group key from the engine's GroupForms ("slot 0"), or a
+	// node name (the replica to promote, or the primary whose replica takes over).
+	Failover(ctx context.Context, target string) error
+	// Primary is the node that takes writes now, of group ("" on a topology with one
+	// primary; a sharded one answers ErrNameAGroup, saying how to name a group).
+	Primary(ctx context.Context, group string) (Node, error)
 	// Healthy returns nil when the topology serves fully, else what is wrong.
 	Healthy(ctx context.Context) error
-}
-
-// SlotRouter is an optional Instance capability of sharded topologies: which primary serves
-// a hash slot now.
-type SlotRouter interface {
-	PrimaryForSlot(ctx context.Context, slot int) (Node, error)
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+	messages "github.com/cucumber/messages/go/v34"
 
 	_ "github.com/dbharness/dbharness/databases" // every supported database
 	"github.com/dbharness/dbharness/engines"
@@ -130,8 +131,17 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 			TestingT:       opts.TestingT,
 		},
 	}
-	if _, err := suite.RetrieveFeatures(); err != nil {
+	features, err := suite.RetrieveFeatures()
+	if err != nil {
 		return &Outcome{Status: 2}, fmt.Errorf("read features: %s", parseErrorPosition(err))
+	}
+	docs := make([]parsedFeature, len(features))
+	for i, f := range features {
+		docs[i] = parsedFeature{f.GherkinDocument, f.Pickles}
+	}
+	if problems := validate(docs); len(problems) > 0 {
+		return &Outcome{Status: 2}, fmt.Errorf("%s in the feature files; nothing was started:\n  %s",
+			plural(len(problems), "problem"), strings.Join(problems, "\n  "))
 	}
 	status := suite.Run()
 	report.EndedAt = time.Now()
@@ -156,6 +166,88 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		return out, fmt.Errorf("run interrupted (%w): databases stopped, partial results written", context.Cause(ctx))
 	}
 	return out, nil
+}
+
+// validate checks every step of the selected scenarios against the vocabulary, before any
+// database starts: each problem as "file:line: what is wrong", once even when a background
+// step repeats in every scenario.
+func validate(features []parsedFeature) []string {
+	checker := steps.NewChecker()
+	var problems []string
+	seen := map[string]bool{}
+	for _, f := range features {
+		lines := stepLines(f.doc)
+		for _, pickle := range f.pickles {
+			var texts []steps.StepText
+			for _, st := range pickle.Steps {
+				t := steps.StepText{Text: st.Text}
+				if len(st.AstNodeIds) > 0 {
+					t.Line = lines[st.AstNodeIds[0]]
+				}
+				if st.Argument != nil {
+					t.Table, t.Doc = st.Argument.DataTable, st.Argument.DocString
+				}
+				texts = append(texts, t)
+			}
+			for _, p := range checker.Check(texts) {
+				msg := fmt.Sprintf("%s:%d: %v", pickle.Uri, p.Line, p.Err)
+				if !seen[msg] {
+					seen[msg] = true
+					problems = append(problems, msg)
+				}
+			}
+		}
+	}
+	return problems
+}
+
+// parsedFeature is a feature file as godog parsed it: the document and the scenarios the
+// tags selected.
+type parsedFeature struct {
+	doc     *messages.GherkinDocument
+	pickles []*messages.Pickle
+}
+
+// stepLines maps every step of a Gherkin document to its line.
+func stepLines(doc *messages.GherkinDocument) map[string]int {
+	lines := map[string]int{}
+	if doc == nil || doc.Feature == nil {
+		return lines
+	}
+	add := func(sts []*messages.Step) {
+		for _, st := range sts {
+			lines[st.Id] = int(st.Location.Line)
+		}
+	}
+	var walk func(children []*messages.FeatureChild)
+	walk = func(children []*messages.FeatureChild) {
+		for _, c := range children {
+			switch {
+			case c.Background != nil:
+				add(c.Background.Steps)
+			case c.Scenario != nil:
+				add(c.Scenario.Steps)
+			case c.Rule != nil:
+				for _, rc := range c.Rule.Children {
+					if rc.Background != nil {
+						add(rc.Background.Steps)
+					}
+					if rc.Scenario != nil {
+						add(rc.Scenario.Steps)
+					}
+				}
+			}
+		}
+	}
+	walk(doc.Feature.Children)
+	return lines
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return fmt.Sprintf("1 %s", word)
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // godog reports "path - Parser errors:\n(5:3): expected ..."; editors and people want

@@ -28,41 +28,41 @@ func TestMissingPathIsAnError(t *testing.T) {
 	}
 }
 
-// Unknown names fail their scenario with the known choices listed; an undefined sentence
-// fails the run (strict) and is answered with the closest sentences.
-func TestUnknownNamesListTheChoices(t *testing.T) {
+// Unknown names, misspelt sentences and bad arguments are found before any database
+// starts: the run ends with status 2 and every problem with its file and line.
+func TestBadInputIsFoundBeforeAnythingStarts(t *testing.T) {
 	var stdout, stderr bytes.Buffer
+	workdir := t.TempDir()
 	out, err := runner.Run(context.Background(), runner.Options{
 		Paths: []string{"testdata/bad-input"}, Format: "progress", NoColors: true, Stdout: &stdout, Stderr: &stderr,
+		Provider: engines.ProviderNative, WorkDir: workdir,
 	})
-	if err != nil {
-		t.Fatal(err)
+	if err == nil || out == nil || out.Status != 2 {
+		t.Fatalf("Run = %+v, %v; want status 2 and an error", out, err)
 	}
-	if out.Status != 1 {
-		t.Errorf("status = %d, want 1", out.Status)
-	}
-	msgs := map[string]string{}
-	for _, s := range out.Report.Scenarios {
-		for _, c := range s.Checks {
-			if c.Status == "failed" {
-				msgs[s.Name] = c.Message
-			}
-		}
-	}
-	for scenario, want := range map[string][]string{
-		"an unknown workload": {"no-such-workload", "point-select", "tpcb"},
-		"an unknown dataset":  {"no-such-dataset", "pgbench"},
-		"an unknown metric":   {"postgresql_xact_commits_total", "postgresql_xact_commit_total"},
+	msg := err.Error()
+	for _, want := range []string{
+		"names.feature:5: ", `unknown workload "no-such-workload"`, "point-select", "tpcb",
+		"names.feature:9: ", `"no-such-dataset"`, "pgbench",
+		"names.feature:13: ", `unknown metric "postgresql_xact_commits_total"`, "postgresql_xact_commit_total",
+		"names.feature:17: ", `no sentence "the database is asked politely to go faster"`,
+		"names.feature:20: ", `unknown database "Postgress"`, "PostgreSQL",
+		"names.feature:22: ", "did you mean", `the p95 latency of "transfer" is below 20ms`,
+		"names.feature:23: ", "p(95)<<20ms",
+		"nothing was started",
 	} {
-		for _, w := range want {
-			if !strings.Contains(msgs[scenario], w) {
-				t.Errorf("%s: message %q does not mention %q", scenario, msgs[scenario], w)
-			}
+		if strings.Contains(msg, "names.feature:21:") {
+			t.Errorf("a step after an unknown database is reported too:\n%s", msg)
+		}
+		if !strings.Contains(msg, want) {
+			t.Errorf("the error does not say %q:\n%s", want, msg)
 		}
 	}
-	if !strings.Contains(stderr.String(), `undefined step: "the database is asked politely to go faster"`) ||
-		!strings.Contains(stderr.String(), "dbharness steps") {
-		t.Errorf("stderr does not answer the undefined step with the vocabulary:\n%s", stderr.String())
+	if strings.Contains(stdout.String()+msg, "func ") || strings.Contains(stdout.String()+msg, "godog.ErrPending") {
+		t.Errorf("a Go snippet reached a scenario writer:\n%s\n%s", stdout.String(), msg)
+	}
+	if entries, _ := os.ReadDir(workdir); len(entries) > 0 {
+		t.Errorf("a database was started in %s: %v", workdir, entries)
 	}
 }
 

@@ -16,7 +16,7 @@ func analysisSentences(w *World) []Sentence {
 		{Area: "analysis", Keyword: "When",
 			Pattern: `^the database is analyzed$`,
 			Example: "the database is analyzed",
-			Help:    "Runs the analysis on top of the collectors (key patterns, big keys, command and slowlog changes since the last workload started, memory) and records its findings in the report. The analysis checks run it themselves if no step did.",
+			Help:    "Runs the analysis on top of the collectors (what each database's analysis looks at: statements, slow queries, keys, memory, ...; since the last workload started) and records its findings in the report. The analysis checks run it themselves if no step did.",
 			fn:      w.analyze},
 		{Area: "analysis", Keyword: "Then",
 			Pattern: `^the analysis finds an? ([a-z-]+) "([^"]*)"$`,
@@ -42,7 +42,7 @@ func analysisSentences(w *World) []Sentence {
 			Pattern: `^at most (\S+) of acknowledged writes are lost$`,
 			Example: "at most 0.1% of acknowledged writes are lost",
 			Help:    "The same read-back, allowing a share of losses (asynchronous replication may lose the last writes on failover): the measured share goes into the report either way.",
-			fn:      w.checkLossAtMost},
+			fn:      w.checkLossAtMost, check: func(_ *plan, a args) error { _, err := parsePercent(a.s[0]); return err }},
 	}
 }
 

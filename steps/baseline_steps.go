@@ -39,46 +39,61 @@ func baselineSentences(w *World) []Sentence {
 			Pattern: `^a regression means more than (\S+) slower at (\S+) confidence$`,
 			Example: "a regression means more than 5% slower at 99% confidence",
 			Help:    "Sets what the baseline comparison calls a regression: a change for the worse (fewer operations per second, higher p95/p99 latency, more errors) larger than the percentage, at the confidence given (the test's false-alarm rate is at most half of 100% minus it). Defaults: 5% at 99%.",
-			fn:      b.setRegressionRule},
+			fn:      b.setRegressionRule, check: func(_ *plan, a args) error { _, err := regressionRule(a.s[0], a.s[1]); return err }},
 		{Area: "baselines", Keyword: "Given",
 			Pattern: `^the baseline comparison uses (\d+) runs? per side$`,
 			Example: "the baseline comparison uses 5 runs per side",
 			Help:    "Sets how many runs of the last workload the comparison with a baseline takes (default 5): it runs the workload again, with the same options, until the scenario has that many.",
-			fn:      b.setBaselineRuns},
+			fn:      b.setBaselineRuns, check: func(_ *plan, a args) error { return checkRuns(atoi(a.s[0])) }},
 		{Area: "baselines", Keyword: "When",
 			Pattern: `^I record the result as the baseline "([^"]+)"$`,
 			Example: `I record the result as the baseline "postgresql/tpcb"`,
 			Help:    "Appends the last workload run (and earlier runs of the same workload with the same options in this scenario), with the database metrics of its window, to the baseline's file under $DBHARNESS_BASELINES (default baselines/data). Recorded runs count once accepted: `dbharness baseline accept`.",
-			fn:      b.recordBaseline},
+			fn:      b.recordBaseline, check: func(_ *plan, a args) error { return store.CheckName(a.s[0]) }},
 		{Area: "baselines", Keyword: "Then",
 			Pattern: `^there is no regression against the baseline "([^"]+)"$`,
 			Example: `there is no regression against the baseline "postgresql/tpcb"`,
 			Help:    "Compares the runs of the last workload (run again until there are 5, or as many as the scenario says) with the accepted baseline; fails on a regression, naming the database metrics that moved in the same window, and when the runs cannot decide. A baseline that does not exist yet (no accepted runs) is created from these runs and accepted; the step then passes with a warning in the result.",
-			fn:      b.checkNoRegression},
+			fn:      b.checkNoRegression, check: func(_ *plan, a args) error { return store.CheckName(a.s[0]) }},
 	}
 }
 
-func (b *baselineSteps) setRegressionRule(ctx context.Context, threshold, confidence string) error {
+func regressionRule(threshold, confidence string) (gate.Options, error) {
+	var opts gate.Options
 	t, err := parsePercent(threshold)
 	if err != nil {
-		return err
+		return opts, err
 	}
 	c, err := parsePercent(confidence)
 	if err != nil {
-		return err
+		return opts, err
 	}
-	opts := b.opts
 	opts.Threshold, opts.Confidence = t, c
 	if err := opts.Validate(); err != nil {
-		return fmt.Errorf("a regression means more than %s slower at %s confidence: %w", threshold, confidence, err)
+		return opts, fmt.Errorf("a regression means more than %s slower at %s confidence: %w", threshold, confidence, err)
 	}
-	b.opts = opts
+	return opts, nil
+}
+
+func (b *baselineSteps) setRegressionRule(ctx context.Context, threshold, confidence string) error {
+	rule, err := regressionRule(threshold, confidence)
+	if err != nil {
+		return err
+	}
+	b.opts.Threshold, b.opts.Confidence = rule.Threshold, rule.Confidence
+	return nil
+}
+
+func checkRuns(n int) error {
+	if n < 2 {
+		return fmt.Errorf("a comparison needs at least 2 runs per side (5 to decide at 99%% confidence), got %d", n)
+	}
 	return nil
 }
 
 func (b *baselineSteps) setBaselineRuns(ctx context.Context, n int) error {
-	if n < 2 {
-		return fmt.Errorf("a comparison needs at least 2 runs per side (5 to decide at 99%% confidence), got %d", n)
+	if err := checkRuns(n); err != nil {
+		return err
 	}
 	b.runs = n
 	return nil

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/dbharness/dbharness/collectors"
 	"github.com/dbharness/dbharness/collectors/catalog"
 	"github.com/dbharness/dbharness/collectors/sampler"
+	"github.com/dbharness/dbharness/workloads"
 )
 
 func checkSentences(w *World) []Sentence {
@@ -18,32 +20,62 @@ func checkSentences(w *World) []Sentence {
 			Pattern: `^the p(\d+(?:\.\d+)?) latency of "([^"]+)" is below (\S+)$`,
 			Example: `the p95 latency of "transfer" is below 20ms`,
 			Help:    `Checks a latency percentile of one operation of the last workload run ("*" for all operations together).`,
-			fn:      w.checkLatency},
+			fn:      w.checkLatency, check: checkLatency},
 		{Area: "checks", Keyword: "Then",
 			Pattern: `^the error rate is below (\S+)$`,
 			Example: "the error rate is below 0.1%",
 			Help:    "Checks failed operations / all operations of the last workload run.",
-			fn:      w.checkErrorRate},
+			fn:      w.checkErrorRate, check: func(_ *plan, a args) error { _, err := parsePercent(a.s[0]); return err }},
 		{Area: "checks", Keyword: "Then",
 			Pattern: `^the metric "([^"]+)" increases by at least (\d+(?:\.\d+)?)$`,
 			Example: `the metric "postgresql_xact_commit_total" increases by at least 1000`,
 			Help:    "Checks how much a database counter grew from the start of the last workload run until now (summed over its label sets).",
-			fn:      w.checkIncrease},
+			fn:      w.checkIncrease, check: func(p *plan, a args) error { _, err := p.counter(a.s[0]); return err }},
 		{Area: "checks", Keyword: "Then",
 			Pattern: `^the metric "([^"]+)" is reported$`,
 			Example: `the metric "postgresql_backends" is reported`,
 			Help:    "Checks that the collectors produced the metric; fails with the reason when this database or flavor cannot.",
-			fn:      w.checkReported},
+			fn:      w.checkReported, check: func(p *plan, a args) error { _, err := p.metric(a.s[0]); return err }},
 	}
+}
+
+func parsePercentile(pct string) (float64, error) {
+	p, err := strconv.ParseFloat(pct, 64)
+	if err != nil || p <= 0 || p > 100 {
+		return 0, fmt.Errorf("p%s is not a percentile: use p50, p95, p99 or p99.9", pct)
+	}
+	return p, nil
+}
+
+func checkLatency(p *plan, a args) error {
+	if _, err := parsePercentile(a.s[0]); err != nil {
+		return err
+	}
+	if _, err := parseDuration(a.s[2]); err != nil {
+		return err
+	}
+	return p.checkOp(a.s[1])
+}
+
+// checkOp says whether the last workload named has an operation (or measure) op.
+func (p *plan) checkOp(op string) error {
+	if p.workload == nil {
+		return nil // the runtime error says a workload comes first
+	}
+	names := workloads.CheckableNames(p.workload)
+	if slices.Contains(names, op) {
+		return nil
+	}
+	return fmt.Errorf("workload %q has no operation %q: it has %s", p.workload.Name(), op, quoteList(names))
 }
 
 func (w *World) checkLatency(ctx context.Context, pct, op, limit string) error {
 	if w.lastLoad == nil {
 		return fmt.Errorf("no workload has run yet in this scenario: add a sentence like `When the \"tpcb\" workload runs for 10s with 4 workers`")
 	}
-	p, err := strconv.ParseFloat(pct, 64)
-	if err != nil || p <= 0 || p > 100 {
-		return fmt.Errorf("p%s is not a percentile: use p50, p95, p99 or p99.9", pct)
+	p, err := parsePercentile(pct)
+	if err != nil {
+		return err
 	}
 	max, err := parseDuration(limit)
 	if err != nil {
@@ -73,22 +105,52 @@ func (w *World) checkErrorRate(ctx context.Context, limit string) error {
 	return nil
 }
 
-// knownMetric finds a metric in the catalog for the scenario's database, or says which
-// names come closest.
-func (w *World) knownMetric(name string) (catalog.Metric, error) {
+// knownMetric finds a metric in the catalog for a scenario's database (engine, flavor; both
+// may be empty), or says which names come closest.
+func knownMetric(name, engine, flavor string) (catalog.Metric, error) {
 	m, ok := catalog.Lookup(name)
 	if !ok {
 		return m, fmt.Errorf("unknown metric %q; closest: %s (`dbharness metrics` lists them all)", name, strings.Join(catalog.Closest(name, 5), ", "))
 	}
-	if w.db != nil {
-		if m.Database != w.db.engine && m.Database != "dbharness" {
-			return m, fmt.Errorf("metric %q belongs to %s, but this scenario runs %s", name, m.Database, w.db.engine)
+	if engine != "" {
+		if m.Database != engine && m.Database != "dbharness" {
+			return m, fmt.Errorf("metric %q belongs to %s, but this scenario runs %s", name, m.Database, engine)
 		}
-		if err := m.Supports(w.db.inst.Info().Flavor); err != nil {
+		if err := m.Supports(flavor); err != nil {
 			return m, err
 		}
 	}
 	return m, nil
+}
+
+func (w *World) knownMetric(name string) (catalog.Metric, error) {
+	if w.db == nil {
+		return knownMetric(name, "", "")
+	}
+	return knownMetric(name, w.db.engine, w.db.inst.Info().Flavor)
+}
+
+func (p *plan) metric(name string) (catalog.Metric, error) {
+	if p.engine == nil {
+		return knownMetric(name, "", "")
+	}
+	return knownMetric(name, p.engine.Name(), p.flavor)
+}
+
+// counter is a metric that must be a counter.
+func (p *plan) counter(name string) (catalog.Metric, error) {
+	m, err := p.metric(name)
+	if err == nil {
+		err = mustCount(m)
+	}
+	return m, err
+}
+
+func mustCount(m catalog.Metric) error {
+	if m.Type != catalog.Counter {
+		return fmt.Errorf("metric %q is a %s: only counters increase; use `the metric %q is reported`", m.Name, m.Type, m.Name)
+	}
+	return nil
 }
 
 func (w *World) checkIncrease(ctx context.Context, name string, min float64) error {
@@ -96,16 +158,16 @@ func (w *World) checkIncrease(ctx context.Context, name string, min float64) err
 	if err != nil {
 		return err
 	}
-	if m.Type != catalog.Counter {
-		return fmt.Errorf("metric %q is a %s: only counters increase; use `the metric %q is reported`", name, m.Type, name)
+	if err := mustCount(m); err != nil {
+		return err
 	}
 	if w.lastLoad == nil {
 		return fmt.Errorf("no workload has run yet in this scenario: the increase is measured over the last workload run")
 	}
 	// Note: the window ends now, not when the load ended, and the check waits up to
-	// settleTime for the counter to reach min: databases publish counters late (PostgreSQL
-	// flushes a backend's statistics at most once a second, and when the backend exits after
-	// its client has gone), and an "at least" check only gains from waiting.
+	// settleTime for the counter to reach min: databases publish counters late (some flush a
+	// connection's statistics at most once a second, and when it closes after its client
+	// has gone), and an "at least" check only gains from waiting.
 	deadline := time.Now().Add(settleTime)
 	for {
 		end := w.db.sampler.Sample()

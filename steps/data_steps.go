@@ -15,8 +15,22 @@ func dataSentences(w *World) []Sentence {
 			Pattern: `^the "([^"]+)" dataset at scale (\d+)$`,
 			Example: `the "pgbench" dataset at scale 10`,
 			Help:    "Loads a named dataset (dropping an earlier copy) at the given scale; `dbharness workloads` lists them.",
-			fn:      w.loadDataset},
+			fn:      w.loadDataset, check: checkDataset},
 	}
+}
+
+func checkDataset(p *plan, a args) error {
+	engine, err := p.needEngine()
+	if err != nil {
+		return err
+	}
+	if _, err := workloads.LookupDataset(engine, a.s[0]); err != nil {
+		return err
+	}
+	if atoi(a.s[1]) < 1 {
+		return fmt.Errorf("dataset %q: scale must be at least 1, got %s", a.s[0], a.s[1])
+	}
+	return nil
 }
 
 func (w *World) loadDataset(ctx context.Context, name string, scale int) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,21 +15,16 @@ import (
 )
 
 func faultSentences(w *World) []Sentence {
-	return []Sentence{
+	list := []Sentence{
 		{Area: "faults", Keyword: "When",
-			Pattern: `^the primary of slot (\d+) is (killed|stopped|paused)$`,
-			Example: "the primary of slot 0 is killed",
-			Help:    "Breaks the cluster node serving that hash slot now: killed (SIGKILL), stopped (graceful shutdown) or paused (SIGSTOP: alive but silent). It stays broken until restarted or resumed; everything is cleaned up when the scenario ends.",
-			fn:      w.breakSlotPrimary},
-		{Area: "faults", Keyword: "When",
-			Pattern: `^the (?:sentinel )?primary is (killed|stopped|paused)$`,
-			Example: "the sentinel primary is killed",
-			Help:    "Breaks the node that takes writes now (as the sentinels see it in a sentinel group).",
+			Pattern: `^the primary is (killed|stopped|paused)$`,
+			Example: "the primary is killed",
+			Help:    "Breaks the node that takes writes now: killed (SIGKILL), stopped (graceful shutdown) or paused (SIGSTOP: alive but silent). It stays broken until restarted or resumed; everything is cleaned up when the scenario ends.",
 			fn:      w.breakPrimary},
 		{Area: "faults", Keyword: "When",
 			Pattern: `^the node "([^"]+)" is (killed|stopped|paused|resumed|restarted)$`,
 			Example: `the node "node-2" is paused`,
-			Help:    "Acts on one node by name (node-1, node-2, ... in start order; sentinel-1, ...): `dbharness engines` and the report list them.",
+			Help:    "Acts on one node by name (node-1, node-2, ... in start order; engines name their other processes too): the report lists them.",
 			fn:      w.actOnNode},
 		{Area: "faults", Keyword: "When",
 			Pattern: `^the broken nodes are brought back$`,
@@ -36,26 +32,120 @@ func faultSentences(w *World) []Sentence {
 			Help:    "Restarts the nodes this scenario killed or stopped and resumes the ones it paused; they rejoin as the topology sees fit (an old primary comes back as a replica).",
 			fn:      w.bringBack},
 		{Area: "faults", Keyword: "When",
-			Pattern: `^a failover(?: of slot (\d+))? is triggered$`,
-			Example: "a failover of slot 0 is triggered",
-			Help:    "Asks for a planned failover: of the primary of that slot in a cluster (CLUSTER FAILOVER on its replica), or of the primary of a sentinel group (SENTINEL FAILOVER) when no slot is given.",
+			Pattern: `^a failover is triggered$`,
+			Example: "a failover is triggered",
+			Help:    "Asks for a planned failover of the primary; what that means is the database's: " + failoverHelps() + ".",
 			fn:      w.triggerFailover},
 		{Area: "faults", Keyword: "When",
 			Pattern: `^(\S+) (?:pass|passes|have passed)$`,
 			Example: "3s pass",
 			Help:    "Waits, e.g. to let a background workload run before a fault.",
-			fn:      w.wait},
+			fn:      w.wait, check: func(_ *plan, a args) error { _, err := parseDuration(a.s[0]); return err }},
 		{Area: "faults", Keyword: "Then",
-			Pattern: `^the (?:cluster|database|group|topology) is healthy(?: again)? within (\S+)$`,
+			Pattern: `^the (` + strings.Join(nouns(), "|") + `) is healthy(?: again)? within (\S+)$`,
 			Example: "the cluster is healthy again within 10s",
-			Help:    "Waits until the database serves fully again (every slot served, primaries agreed on) and records how long that took after the last fault; fails with what is still wrong.",
-			fn:      w.checkHealthy},
+			Help:    "Waits until the database serves fully again (every node the database needs answers, primaries agreed on) and records how long that took after the last fault; the limit counts from the fault, not from this step. Fails with what is still wrong.",
+			fn:      w.checkHealthy, check: func(_ *plan, a args) error { _, err := parseDuration(a.s[1]); return err }},
 		{Area: "faults", Keyword: "Then",
 			Pattern: `^a new primary is elected within (\S+)$`,
 			Example: "a new primary is elected within 10s",
-			Help:    "Waits until another node than the one the last fault broke serves as primary (of the same slot in a cluster), and records how long that took.",
-			fn:      w.checkNewPrimary},
+			Help:    "Waits until another node than the one the last fault broke serves as primary (of the same group in a sharded topology), and records how long that took; the limit counts from the fault.",
+			fn:      w.checkNewPrimary, check: func(_ *plan, a args) error { _, err := parseDuration(a.s[0]); return err }},
 	}
+	return append(list, groupSentences(w)...)
+}
+
+// genericNouns are what every topology may be called in the health sentence.
+var genericNouns = []string{"cluster", "database", "topology"}
+
+// nouns are the generic ones and every engine's own, in that order.
+func nouns() []string {
+	out := slices.Clone(genericNouns)
+	for _, name := range engines.Names() {
+		eng, _ := engines.Lookup(name)
+		for _, n := range eng.Describe().Nouns {
+			if !slices.Contains(out, n) {
+				out = append(out, regexp.QuoteMeta(n))
+			}
+		}
+	}
+	return out
+}
+
+func failoverHelps() string {
+	var helps []string
+	for _, name := range engines.Names() {
+		eng, _ := engines.Lookup(name)
+		if h := eng.Describe().FailoverHelp; h != "" {
+			helps = append(helps, h)
+		}
+	}
+	if len(helps) == 0 {
+		return "no database registered here has failover"
+	}
+	return strings.Join(helps, " ")
+}
+
+// groupSentences name one group of a sharded topology, one pair per phrase the engines
+// declare: "the primary of slot 0 is killed", "a failover of slot 0 is triggered".
+func groupSentences(w *World) []Sentence {
+	var list []Sentence
+	seen := map[string]bool{}
+	for _, name := range engines.Names() {
+		eng, _ := engines.Lookup(name)
+		d := eng.Describe()
+		for _, g := range d.Groups {
+			if seen[g.Phrase] {
+				continue
+			}
+			seen[g.Phrase] = true
+			phrase := g.Phrase
+			n := regexp.MustCompile(`^(?:` + phrase + `)$`).NumSubexp()
+			check := func(p *plan, a args) error {
+				if _, err := p.needEngine(); err != nil {
+					return err
+				}
+				_, err := groupKey(p.engine, phrase, a.s[:n])
+				return err
+			}
+			list = append(list,
+				Sentence{Area: "faults", Keyword: "When", Database: d.Display,
+					Pattern: `^the primary of ` + phrase + ` is (killed|stopped|paused)$`,
+					Example: "the primary of " + g.Example + " is killed",
+					Help:    "Breaks the primary of one group: " + g.Help + ". Killed, stopped or paused, as `the primary is killed`.",
+					fn: stringArgs(n+1, func(ctx context.Context, a []string) error {
+						return w.breakGroupPrimary(ctx, phrase, a[:n], a[n])
+					}), check: check},
+				Sentence{Area: "faults", Keyword: "When", Database: d.Display,
+					Pattern: `^a failover of ` + phrase + ` is triggered$`,
+					Example: "a failover of " + g.Example + " is triggered",
+					Help:    "Asks for a planned failover of one group's primary: " + g.Help + ".",
+					fn: stringArgs(n, func(ctx context.Context, a []string) error {
+						return w.triggerGroupFailover(ctx, phrase, a)
+					}), check: check})
+		}
+	}
+	return list
+}
+
+// groupKey turns a group phrase's arguments into the engine's group key; an engine that has
+// no such groups says what it has.
+func groupKey(eng engines.Engine, phrase string, a []string) (string, error) {
+	if eng == nil {
+		return "", errNoDatabase
+	}
+	d := eng.Describe()
+	var have []string
+	for _, g := range d.Groups {
+		if g.Phrase == phrase {
+			return g.Key(a)
+		}
+		have = append(have, g.Example)
+	}
+	if len(have) == 0 {
+		return "", fmt.Errorf("%s has no groups of that kind to name: write `the primary is killed` or `a failover is triggered`", d.Display)
+	}
+	return "", fmt.Errorf("%s names its groups like %s", d.Display, quoteList(have))
 }
 
 // faultState is what the scenario broke, so checks can tell a recovery from the status quo
@@ -64,7 +154,7 @@ type faultState struct {
 	at       time.Time      // when the last fault happened
 	restored time.Time      // when a broken node was last restarted or resumed
 	primary  engines.Node   // the primary the last fault broke, if it broke one
-	slot     int            // the slot whose primary it broke, or -1
+	group    string         // the group whose primary it broke ("" for the only one)
 	broken   map[string]int // node name -> 0 killed/stopped, 1 paused
 }
 
@@ -75,58 +165,45 @@ func (w *World) faults() (engines.Faults, error) {
 	}
 	f, ok := db.inst.(engines.Faults)
 	if !ok {
-		return nil, fmt.Errorf("%s (%s, %s) cannot break or check nodes from a scenario: fault sentences need a topology the harness started itself, not an external one", db.engine, db.inst.Info().Topology, db.inst.Info().Provider)
+		return nil, fmt.Errorf("%s (%s, %s) cannot break or check nodes from a scenario: fault sentences need a topology the harness started itself, not an external one", db.desc.Display, db.inst.Info().Topology, db.inst.Info().Provider)
 	}
 	return f, nil
 }
 
-func (w *World) breakSlotPrimary(ctx context.Context, slot int, verb string) error {
+func (w *World) engineOfScenario() engines.Engine {
+	if w.db == nil {
+		return nil
+	}
+	eng, _ := engines.Lookup(w.db.engine)
+	return eng
+}
+
+func (w *World) breakGroupPrimary(ctx context.Context, phrase string, a []string, verb string) error {
 	f, err := w.faults()
 	if err != nil {
 		return err
 	}
-	router, err := w.slotRouter(f)
+	group, err := groupKey(w.engineOfScenario(), phrase, a)
 	if err != nil {
 		return err
 	}
-	if slot < 0 || slot > 16383 {
-		return fmt.Errorf("slot %d is out of range: a cluster has slots 0 to 16383", slot)
-	}
-	node, err := router.PrimaryForSlot(ctx, slot)
+	node, err := f.Primary(ctx, group)
 	if err != nil {
 		return err
 	}
-	return w.breakNode(ctx, f, node, verb, slot, fmt.Sprintf("primary of slot %d", slot))
+	return w.breakNode(ctx, f, node, verb, group, "primary of "+group)
 }
-
-// slotRouter is the instance's slot routing, or an error saying the sentences to use
-// instead when it has no slots.
-func (w *World) slotRouter(f engines.Faults) (engines.SlotRouter, error) {
-	router, ok := f.(engines.SlotRouter)
-	if !ok || !w.isCluster() {
-		return nil, errors.New("this database has no hash slots: it is not a cluster; write `the primary is killed` or `a failover is triggered`")
-	}
-	return router, nil
-}
-
-func (w *World) isCluster() bool { return w.db != nil && w.db.inst.Info().Topology == "cluster" }
-
-// errPrimaryOfCluster says what to write instead of "the primary" on a cluster.
-var errPrimaryOfCluster = errors.New("a cluster has a primary per slot range, not one primary: name a slot, e.g. `the primary of slot 0 is killed` or `a failover of slot 0 is triggered`")
 
 func (w *World) breakPrimary(ctx context.Context, verb string) error {
 	f, err := w.faults()
 	if err != nil {
 		return err
 	}
-	if w.isCluster() {
-		return errPrimaryOfCluster
-	}
-	node, err := f.Primary(ctx)
+	node, err := f.Primary(ctx, "")
 	if err != nil {
 		return err
 	}
-	return w.breakNode(ctx, f, node, verb, -1, "primary")
+	return w.breakNode(ctx, f, node, verb, "", "primary")
 }
 
 func (w *World) actOnNode(ctx context.Context, name, verb string) error {
@@ -155,11 +232,11 @@ func (w *World) actOnNode(ctx context.Context, name, verb string) error {
 	case "restarted":
 		return w.restore(ctx, f, node.Name, 0)
 	}
-	return w.breakNode(ctx, f, *node, verb, -1, node.Role)
+	return w.breakNode(ctx, f, *node, verb, "", node.Role)
 }
 
 // breakNode kills, stops or pauses node and records the fault.
-func (w *World) breakNode(ctx context.Context, f engines.Faults, node engines.Node, verb string, slot int, what string) error {
+func (w *World) breakNode(ctx context.Context, f engines.Faults, node engines.Node, verb, group, what string) error {
 	var err error
 	mode := 0
 	switch verb {
@@ -179,9 +256,9 @@ func (w *World) breakNode(ctx context.Context, f engines.Faults, node engines.No
 		w.fault.broken = map[string]int{}
 	}
 	w.fault.broken[node.Name] = mode
-	w.fault.at, w.fault.slot = time.Now(), slot
+	w.fault.at, w.fault.group = time.Now(), group
 	w.fault.primary = engines.Node{}
-	if node.Role == "primary" {
+	if node.Role == engines.RolePrimary {
 		w.fault.primary = node
 	}
 	w.event("fault", fmt.Sprintf("%s %s (%s, %s)", verb, node.Name, node.Addr, what), 0)
@@ -221,42 +298,29 @@ func (w *World) bringBack(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (w *World) triggerFailover(ctx context.Context, slot string) error {
+func (w *World) triggerFailover(ctx context.Context) error { return w.failover(ctx, "") }
+
+func (w *World) triggerGroupFailover(ctx context.Context, phrase string, a []string) error {
+	group, err := groupKey(w.engineOfScenario(), phrase, a)
+	if err != nil {
+		return err
+	}
+	return w.failover(ctx, group)
+}
+
+func (w *World) failover(ctx context.Context, group string) error {
 	f, err := w.faults()
 	if err != nil {
 		return err
 	}
-	var node engines.Node
-	n := -1
-	if slot != "" {
-		router, err := w.slotRouter(f)
-		if err != nil {
-			return err
-		}
-		if n, err = strconv.Atoi(slot); err != nil || n < 0 || n > 16383 {
-			return fmt.Errorf("slot %q is out of range: a cluster has slots 0 to 16383", slot)
-		}
-		if node, err = router.PrimaryForSlot(ctx, n); err != nil {
-			return err
-		}
-	} else {
-		if w.isCluster() {
-			return errPrimaryOfCluster
-		}
-		if node, err = f.Primary(ctx); err != nil {
-			return err
-		}
+	node, err := f.Primary(ctx, group)
+	if err != nil {
+		return err
 	}
-	// On a cluster the node named is the primary whose replica takes over; elsewhere the
-	// engine picks the replica ("").
-	target := ""
-	if n >= 0 {
-		target = node.Name
-	}
-	if err := f.Failover(ctx, target); err != nil {
+	if err := f.Failover(ctx, group); err != nil {
 		return fmt.Errorf("failover of %s (%s): %w", node.Name, node.Addr, err)
 	}
-	w.fault.at, w.fault.primary, w.fault.slot = time.Now(), node, n
+	w.fault.at, w.fault.primary, w.fault.group = time.Now(), node, group
 	w.event("fault", fmt.Sprintf("failover of %s (%s) requested", node.Name, node.Addr), 0)
 	return nil
 }
@@ -277,11 +341,11 @@ func (w *World) wait(ctx context.Context, duration string) error {
 // pollInterval is how often recovery checks ask the database.
 const pollInterval = 100 * time.Millisecond
 
-// poll calls check until it returns nil or limit passes, and returns the last error.
-func poll(ctx context.Context, limit time.Duration, check func(context.Context) error) error {
-	deadline := time.Now().Add(limit)
+// poll calls check until it returns nil or the deadline passes, and returns the last error.
+// It asks once more after the deadline, so a check that starts late still gets one try.
+func poll(ctx context.Context, deadline time.Time, check func(context.Context) error) error {
 	for {
-		cctx, cancel := context.WithTimeout(ctx, min(2*time.Second, limit))
+		cctx, cancel := context.WithTimeout(ctx, min(2*time.Second, max(time.Until(deadline), pollInterval)))
 		err := check(cctx)
 		cancel()
 		if err == nil {
@@ -298,7 +362,25 @@ func poll(ctx context.Context, limit time.Duration, check func(context.Context) 
 	}
 }
 
-func (w *World) checkHealthy(ctx context.Context, within string) error {
+// recoveryDeadline is when a "within" limit runs out: it counts from the last fault (or the
+// restart of a broken node, if that came later), not from the check, so two checks of 15s
+// in a row still allow 15s in all. Without a fault it counts from now.
+func (w *World) recoveryDeadline(limit time.Duration) time.Time {
+	from := time.Now()
+	if since := w.recoveryStart(); !since.IsZero() {
+		from = since
+	}
+	return from.Add(limit)
+}
+
+func (w *World) recoveryStart() time.Time {
+	if !w.fault.restored.IsZero() && w.fault.restored.After(w.fault.at) {
+		return w.fault.restored
+	}
+	return w.fault.at
+}
+
+func (w *World) checkHealthy(ctx context.Context, noun, within string) error {
 	limit, err := parseDuration(within)
 	if err != nil {
 		return err
@@ -307,8 +389,8 @@ func (w *World) checkHealthy(ctx context.Context, within string) error {
 	if err != nil {
 		return err
 	}
-	if err := poll(ctx, limit, f.Healthy); err != nil {
-		return fmt.Errorf("not healthy within %s: %w", limit, err)
+	if err := poll(ctx, w.recoveryDeadline(limit), f.Healthy); err != nil {
+		return fmt.Errorf("not healthy within %s of the last fault: %w", limit, err)
 	}
 	w.recovered("healthy again")
 	return nil
@@ -325,26 +407,13 @@ func (w *World) checkNewPrimary(ctx context.Context, within string) error {
 	}
 	old := w.fault.primary
 	if old.Name == "" {
-		return errors.New("no primary was broken or failed over in this scenario: break one first, e.g. `When the sentinel primary is killed`")
+		return errors.New("no primary was broken or failed over in this scenario: break one first, e.g. `When the primary is killed`")
 	}
-	if w.fault.slot < 0 && w.isCluster() {
-		// A primary broken by name: its slots have a new primary once every slot is served
-		// by a reachable primary again.
-		if err := poll(ctx, limit, f.Healthy); err != nil {
-			return fmt.Errorf("no new primary for the slots of %s within %s: %w", old.Name, limit, err)
-		}
-		w.recovered(fmt.Sprintf("the slots of %s (%s) are served by other primaries", old.Name, old.Addr))
-		return nil
-	}
+	deadline := w.recoveryDeadline(limit)
 	var now engines.Node
-	err = poll(ctx, limit, func(ctx context.Context) error {
+	err = poll(ctx, deadline, func(ctx context.Context) error {
 		var err error
-		if w.fault.slot >= 0 {
-			router, _ := f.(engines.SlotRouter)
-			now, err = router.PrimaryForSlot(ctx, w.fault.slot)
-		} else {
-			now, err = f.Primary(ctx)
-		}
+		now, err = f.Primary(ctx, w.fault.group)
 		switch {
 		case err != nil:
 			return err
@@ -353,8 +422,17 @@ func (w *World) checkNewPrimary(ctx context.Context, within string) error {
 		}
 		return nil
 	})
+	if errors.Is(err, engines.ErrNameAGroup) {
+		// A primary broken by name on a sharded topology: its groups have a new primary
+		// once every group is served by a reachable primary again.
+		if err := poll(ctx, deadline, f.Healthy); err != nil {
+			return fmt.Errorf("no new primary for the groups of %s within %s of the fault: %w", old.Name, limit, err)
+		}
+		w.recovered(fmt.Sprintf("the groups of %s (%s) are served by other primaries", old.Name, old.Addr))
+		return nil
+	}
 	if err != nil {
-		return fmt.Errorf("no new primary within %s: %w", limit, err)
+		return fmt.Errorf("no new primary within %s of the fault: %w", limit, err)
 	}
 	w.recovered(fmt.Sprintf("a new primary, %s (%s), was elected", now.Name, now.Addr))
 	return nil
@@ -364,12 +442,13 @@ func (w *World) checkNewPrimary(ctx context.Context, within string) error {
 // broken node if that came later, it was seen (checks poll every 100ms).
 func (w *World) recovered(text string) {
 	var after time.Duration
-	switch {
-	case !w.fault.restored.IsZero() && w.fault.restored.After(w.fault.at):
-		after = time.Since(w.fault.restored)
+	switch since := w.recoveryStart(); {
+	case since.IsZero():
+	case since == w.fault.restored:
+		after = time.Since(since)
 		text = fmt.Sprintf("%s %s after the last restart", text, after.Round(10*time.Millisecond))
-	case !w.fault.at.IsZero():
-		after = time.Since(w.fault.at)
+	default:
+		after = time.Since(since)
 		text = fmt.Sprintf("%s %s after the last fault", text, after.Round(10*time.Millisecond))
 	}
 	w.event("recovered", text, after)

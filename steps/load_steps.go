@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/dbharness/dbharness/collectors"
@@ -15,21 +16,30 @@ import (
 
 func loadSentences(w *World) []Sentence {
 	return []Sentence{
-		{Area: "load", Keyword: "When",
+		w.loadSentence(Sentence{Area: "load", Keyword: "When",
 			Pattern: `^the "([^"]+)" workload runs for (\S+) at (\d+(?:\.\d+)?) operations per second with (\d+) workers?$`,
 			Example: `the "tpcb" workload runs for 20s at 300 operations per second with 8 workers`,
-			Help:    "Open-loop load (k6's constant-arrival-rate): operations start on schedule whether or not earlier ones finished; latency counts from the scheduled start, and starts no worker was free for are counted as dropped.",
-			fn:      w.runAtRate},
-		{Area: "load", Keyword: "When",
+			Help:    "Open-loop load (k6's constant-arrival-rate): operations start on schedule whether or not earlier ones finished; latency counts from the scheduled start, and starts no worker was free for are counted as dropped."},
+			4, noArg, func(a args) (string, load.Options, error) {
+				d, err := parseDuration(a.s[1])
+				return a.s[0], load.Options{Executor: "constant-arrival-rate", Rate: atof(a.s[2]), VUs: atoi(a.s[3]), Duration: d}, err
+			}, w.runWorkload),
+		w.loadSentence(Sentence{Area: "load", Keyword: "When",
 			Pattern: `^the "([^"]+)" workload runs for (\S+) with (\d+) workers?$`,
 			Example: `the "point-select" workload runs for 10s with 8 workers`,
-			Help:    "Closed-loop load (k6's constant-vus): each worker runs operations back to back, as fast as the database answers.",
-			fn:      w.runFlatOut},
-		{Area: "load", Keyword: "When",
+			Help:    "Closed-loop load (k6's constant-vus): each worker runs operations back to back, as fast as the database answers."},
+			3, noArg, func(a args) (string, load.Options, error) {
+				d, err := parseDuration(a.s[1])
+				return a.s[0], load.Options{Executor: "constant-vus", VUs: atoi(a.s[2]), Duration: d}, err
+			}, w.runWorkload),
+		w.loadSentence(Sentence{Area: "load", Keyword: "When",
 			Pattern: `^the "([^"]+)" workload runs in the background for (\S+) with (\d+) workers?$`,
 			Example: `the "acked-writes" workload runs in the background for 15s with 4 workers`,
-			Help:    "Starts closed-loop load and goes on to the next step at once, so faults can happen under load. `the background workload has finished` waits for it; it is stopped when the scenario ends.",
-			fn:      w.startBackground},
+			Help:    "Starts closed-loop load and goes on to the next step at once, so faults can happen under load. `the background workload has finished` waits for it; it is stopped when the scenario ends."},
+			3, noArg, func(a args) (string, load.Options, error) {
+				d, err := parseDuration(a.s[1])
+				return a.s[0], load.Options{Executor: "constant-vus", VUs: atoi(a.s[2]), Duration: d}, err
+			}, w.startBackground),
 		{Area: "load", Keyword: "When",
 			Pattern: `^the background workload has finished$`,
 			Example: "the background workload has finished",
@@ -38,20 +48,56 @@ func loadSentences(w *World) []Sentence {
 	}
 }
 
-func (w *World) runAtRate(ctx context.Context, name, duration string, rate float64, workers int) error {
-	d, err := parseDuration(duration)
-	if err != nil {
-		return err
+// loadOptions read a load sentence's arguments into the workload's name and the options.
+type loadOptions func(a args) (string, load.Options, error)
+
+// loadSentence completes a sentence whose first argument is a workload name: the step reads
+// the options and hands them to run; validation reads them the same way, checks them and
+// looks the workload up for the database declared before.
+func (w *World) loadSentence(s Sentence, n int, extra extraArg, read loadOptions, run func(context.Context, string, load.Options) error) Sentence {
+	s.fn = bind(n, extra, func(ctx context.Context, a args) error {
+		name, opts, err := read(a)
+		if err != nil {
+			return err
+		}
+		return run(ctx, name, opts)
+	})
+	s.check = func(p *plan, a args) error {
+		name, opts, err := read(a)
+		if err != nil {
+			return err
+		}
+		if err := opts.Validate(); err != nil {
+			return err
+		}
+		return p.nameWorkload(name)
 	}
-	return w.runWorkload(ctx, name, load.Options{Executor: "constant-arrival-rate", Rate: rate, VUs: workers, Duration: d})
+	return s
 }
 
-func (w *World) runFlatOut(ctx context.Context, name, duration string, workers int) error {
-	d, err := parseDuration(duration)
+// nameWorkload looks a workload up for the declared database and remembers it for the
+// checks that follow.
+func (p *plan) nameWorkload(name string) error {
+	engine, err := p.needEngine()
 	if err != nil {
 		return err
 	}
-	return w.runWorkload(ctx, name, load.Options{Executor: "constant-vus", VUs: workers, Duration: d})
+	wl, err := workloads.Lookup(engine, name)
+	if err != nil {
+		return err
+	}
+	p.workload = wl
+	return nil
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func atof(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
 }
 
 func (w *World) runWorkload(ctx context.Context, name string, opts load.Options) error {
@@ -140,19 +186,15 @@ type backgroundLoad struct {
 	err     error
 }
 
-func (w *World) startBackground(ctx context.Context, name, duration string, workers int) error {
+func (w *World) startBackground(ctx context.Context, name string, opts load.Options) error {
 	if w.background != nil {
 		return errors.New("a workload already runs in the background: one at a time")
-	}
-	d, err := parseDuration(duration)
-	if err != nil {
-		return err
 	}
 	// Note: the run outlives this step, so it must not end with the step's context; the
 	// scenario's end cancels it (close).
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	stopCtx, stop := w.runContext(runCtx)
-	run, opts, progress, err := w.prepareLoad(stopCtx, name, load.Options{Executor: "constant-vus", VUs: workers, Duration: d})
+	run, opts, progress, err := w.prepareLoad(stopCtx, name, opts)
 	if err != nil {
 		stop()
 		cancel()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/dbharness/dbharness/workloads"
 	"github.com/dbharness/dbharness/workloads/thresholds"
 )
 
@@ -18,19 +19,32 @@ func thresholdSentences(w *World) []Sentence {
 			Table:   "| metric | condition |\n| latency{op:transfer} | p(95)<20ms |\n| errors | rate<0.001 |\n| iterations | count>1000 |",
 			Help: "k6 thresholds on the last workload run, in a table | metric | condition |: metrics latency, latency{op:<name>}, " +
 				"errors, errors{op:<name>}, iterations, dropped_iterations, late_iterations; conditions like p(95)<20ms, avg<5ms, rate<0.01, count>1000.",
-			fn: w.checkThresholds},
+			fn: w.checkThresholds, check: func(p *plan, a args) error { return p.checkThresholdTable(a.table, false) }},
 		{Area: "load", Keyword: "Given",
 			Pattern: `^the load stops early when these thresholds fail:$`,
 			Example: "the load stops early when these thresholds fail:",
 			Table:   "| metric | condition | delay |\n| latency | p(99)<100ms | 10s |",
 			Help: "k6 thresholds with abortOnFail for the workload runs that follow, in a table | metric | condition | with an optional " +
 				"third column, the delay before they are first checked (delayAbortEval, e.g. 10s).",
-			fn: w.setAbortThresholds},
+			fn: w.setAbortThresholds, check: func(p *plan, a args) error { return p.checkThresholdTable(a.table, true) }},
 	}
+}
+
+// checkThresholdTable parses the table and, when the workload is known, checks the
+// operations it names.
+func (p *plan) checkThresholdTable(table *godog.Table, abort bool) error {
+	ts, err := thresholdTable(table, abort)
+	if err != nil || p.workload == nil || abort {
+		return err // abort thresholds apply to the workloads that follow
+	}
+	return thresholds.CheckOps(ts, workloads.CheckableNames(p.workload))
 }
 
 // thresholdTable reads | metric | condition | [delay] | rows, skipping a header row.
 func thresholdTable(table *godog.Table, abort bool) ([]thresholds.Threshold, error) {
+	if table == nil {
+		return nil, fmt.Errorf("this sentence needs a table, | metric | condition |, on the lines after it")
+	}
 	var entries []thresholds.Entry
 	for i, row := range table.Rows {
 		if len(row.Cells) < 2 || len(row.Cells) > 3 {

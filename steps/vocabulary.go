@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -10,7 +11,6 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/dbharness/dbharness/engines"
-	"github.com/dbharness/dbharness/internal/nearest"
 	"github.com/dbharness/dbharness/result"
 )
 
@@ -24,7 +24,13 @@ type Sentence struct {
 	// Table is an example data table for sentences that take one (Gherkin rows, one a line).
 	Table string `json:"table,omitempty"`
 	Help  string `json:"help"`
-	fn    any
+	// Database is the database whose vocabulary this is ("Redis"), or empty for sentences
+	// every database shares.
+	Database string `json:"database,omitempty"`
+	fn       any
+	// check validates the sentence's arguments before any database starts; nil for
+	// sentences whose arguments the pattern already pins down.
+	check func(p *plan, a args) error
 }
 
 // definitions is the single list of sentences: InitializeScenario binds them to a World,
@@ -87,13 +93,55 @@ func InitializeScenario(sc *godog.ScenarioContext, opts Options) {
 	})
 }
 
-// Suggest returns the sentences closest to an undefined step, best first, as examples.
-func Suggest(text string, n int) []string {
-	var examples []string
-	for _, s := range Vocabulary() {
-		examples = append(examples, s.Example)
+// stringArgs makes a step function of n string arguments (after the context) that calls fn
+// with them as a slice: godog binds arguments by the function's signature, and sentences
+// built from the registry (an engine's topology phrase) have as many as their pattern has
+// groups.
+func stringArgs(n int, fn func(ctx context.Context, a []string) error) any {
+	return bind(n, noArg, func(ctx context.Context, a args) error { return fn(ctx, a.s) })
+}
+
+// extraArg is what a sentence takes on the lines after it.
+type extraArg int
+
+const (
+	noArg extraArg = iota
+	tableArg
+	docArg
+)
+
+// bind makes a step function of n string arguments and the extra argument that calls fn
+// with them as args, the form validation checks them in.
+func bind(n int, extra extraArg, fn func(ctx context.Context, a args) error) any {
+	in := []reflect.Type{reflect.TypeFor[context.Context]()}
+	for range n {
+		in = append(in, reflect.TypeFor[string]())
 	}
-	return nearest.Names(text, examples, n)
+	switch extra {
+	case tableArg:
+		in = append(in, reflect.TypeFor[*godog.Table]())
+	case docArg:
+		in = append(in, reflect.TypeFor[*godog.DocString]())
+	}
+	typ := reflect.FuncOf(in, []reflect.Type{reflect.TypeFor[error]()}, false)
+	return reflect.MakeFunc(typ, func(vals []reflect.Value) []reflect.Value {
+		a := args{s: make([]string, n)}
+		for i := range n {
+			a.s[i] = vals[i+1].String()
+		}
+		switch extra {
+		case tableArg:
+			a.table, _ = vals[n+1].Interface().(*godog.Table)
+		case docArg:
+			a.doc, _ = vals[n+1].Interface().(*godog.DocString)
+		}
+		err := fn(vals[0].Interface().(context.Context), a)
+		out := reflect.New(reflect.TypeFor[error]()).Elem()
+		if err != nil {
+			out.Set(reflect.ValueOf(err))
+		}
+		return []reflect.Value{out}
+	}).Interface()
 }
 
 // ExampleMatches reports whether every sentence's example matches its own pattern; a test

@@ -79,6 +79,7 @@ type World struct {
 // database is a started engine and what watches it.
 type database struct {
 	engine    string
+	desc      engines.Description
 	inst      engines.Instance
 	collector collectors.Collector
 	registry  *prometheus.Registry
@@ -93,13 +94,13 @@ func newWorld(opts Options) *World {
 	if interval <= 0 {
 		interval = time.Second
 	}
-	return &World{opts: opts, interval: interval, rec: &result.Scenario{}, fault: faultState{slot: -1}}
+	return &World{opts: opts, interval: interval, rec: &result.Scenario{}}
 }
 
 // needDB returns the scenario's database or the error a scenario writer needs to see.
 func (w *World) needDB() (*database, error) {
 	if w.db == nil {
-		return nil, errors.New("no database yet: start the scenario with a sentence like `Given a PostgreSQL 15 database`")
+		return nil, errNoDatabase
 	}
 	return w.db, nil
 }

@@ -43,6 +43,23 @@ type Measurer interface {
 	Measurements() map[string]*hdr.Histogram
 }
 
+// A MeasureNamer is an optional Workload capability of a workload whose prepared run is a
+// Measurer: the names of what it measures, known before it runs, so a check on them is
+// validated before any database starts.
+type MeasureNamer interface {
+	MeasureNames() []string
+}
+
+// CheckableNames are the names a check may ask a percentile of: the operations, what the
+// workload measures itself, and "*" for all operations together.
+func CheckableNames(w Workload) []string {
+	names := append(OperationNames(w), "*")
+	if m, ok := w.(MeasureNamer); ok {
+		names = append(names, m.MeasureNames()...)
+	}
+	return names
+}
+
 // A Fingerprinter is an optional Workload capability: a short hash of what defines the
 // workload beyond its name (a YCSB spec file's properties, say), recorded with each run so
 // the gate can warn when two sides ran a workload of the same name that was edited between

@@ -30,30 +30,33 @@ var _ engines.Engine = Engine{}
 // Name returns "postgresql".
 func (Engine) Name() string { return Name }
 
-// Flavors lists the one flavor: PostgreSQL itself.
-func (Engine) Flavors() []string { return []string{"postgresql"} }
+// Describe gives the words scenarios use for PostgreSQL.
+func (Engine) Describe() engines.Description {
+	return engines.Description{
+		Display:      "PostgreSQL",
+		Aliases:      []string{"Postgres", "PG"},
+		Flavors:      []engines.Flavor{{Name: "postgresql", Display: "PostgreSQL"}},
+		ExporterPort: 9187, // postgres_exporter
+		Requires: []engines.Requirement{
+			{Debian: "postgresql-15", Why: "the PostgreSQL 15 server"},
+			{Debian: "postgresql-contrib", Why: "pg_stat_statements and pgbench, the peer tool of the benchmarks"},
+			{Debian: "postgresql-client", Why: "psql, for the benchmark scripts"},
+		},
+	}
+}
 
 // Check says whether provider p can start PostgreSQL here.
 func (Engine) Check(ctx context.Context, p engines.Provider) error {
-	switch p {
-	case engines.ProviderNative:
-		_, err := findNative("")
-		return err
-	case engines.ProviderDocker:
-		return docker.Check(ctx)
-	case engines.ProviderExternal:
-		return nil // checked at Start, against the DSN given
-	case engines.ProviderEmbedded:
-		return fmt.Errorf("PostgreSQL has no embedded server: use native or docker")
-	default:
-		return fmt.Errorf("unknown provider %q", p)
-	}
+	return engines.CheckProvider(p, "PostgreSQL", map[engines.Provider]func() error{
+		engines.ProviderNative: func() error { _, err := findNative(""); return err },
+		engines.ProviderDocker: func() error { return docker.Check(ctx) },
+	})
 }
 
 // Start starts PostgreSQL with the provider the spec names (auto resolves first).
 func (e Engine) Start(ctx context.Context, spec engines.Spec) (engines.Instance, error) {
-	if spec.Topology != "" && spec.Topology != "standalone" {
-		return nil, fmt.Errorf("postgresql: topology %q is not supported yet: use standalone", spec.Topology)
+	if k := spec.Topology.KindOr(); k != engines.Standalone {
+		return nil, fmt.Errorf("postgresql: topology %q is not supported yet: use standalone", k)
 	}
 	if spec.DSN != "" && (spec.Provider == "" || spec.Provider == engines.ProviderAuto) {
 		spec.Provider = engines.ProviderExternal

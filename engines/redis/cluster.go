@@ -116,7 +116,7 @@ func (in *instance) createCluster(ctx context.Context, pl *plan) error {
 	data := in.dataNodes()
 	ids := make([]string, len(data))
 	for i, n := range data {
-		c := in.nodeClient(n.addr)
+		c := in.nodeClient(n.Addr)
 		id, err := c.ClusterMyID(ctx).Result()
 		if err == nil {
 			// Distinct epochs up front spare the nodes an epoch-collision round (redis-cli does the same).
@@ -136,7 +136,7 @@ func (in *instance) createCluster(ctx context.Context, pl *plan) error {
 		}
 		c.Close()
 		if err != nil {
-			return in.clusterError(ctx, fmt.Errorf("set up %s at %s: %s", n.name, n.addr, engines.RedactDSN(err.Error())))
+			return in.clusterError(ctx, fmt.Errorf("set up %s at %s: %s", n.Name, n.Addr, engines.RedactDSN(err.Error())))
 		}
 		ids[i] = id
 	}
@@ -144,12 +144,12 @@ func (in *instance) createCluster(ctx context.Context, pl *plan) error {
 	// seconds, a MEET costs a round trip.
 	for i, a := range data {
 		for _, b := range data[i+1:] {
-			host, port, _ := net.SplitHostPort(b.addr)
-			c := in.nodeClient(a.addr)
+			host, port, _ := net.SplitHostPort(b.Addr)
+			c := in.nodeClient(a.Addr)
 			err := c.ClusterMeet(ctx, host, port).Err()
 			c.Close()
 			if err != nil {
-				return in.clusterError(ctx, fmt.Errorf("CLUSTER MEET %s from %s: %s", b.name, a.name, engines.RedactDSN(err.Error())))
+				return in.clusterError(ctx, fmt.Errorf("CLUSTER MEET %s from %s: %s", b.Name, a.Name, engines.RedactDSN(err.Error())))
 			}
 		}
 	}
@@ -161,11 +161,11 @@ func (in *instance) createCluster(ctx context.Context, pl *plan) error {
 			if following[i] {
 				continue
 			}
-			c := in.nodeClient(data[i].addr)
+			c := in.nodeClient(data[i].Addr)
 			err := c.ClusterReplicate(ctx, ids[pl.primaryOf(i)]).Err()
 			c.Close()
 			if err != nil {
-				return fmt.Errorf("CLUSTER REPLICATE %s on %s: %s", data[pl.primaryOf(i)].name, data[i].name, engines.RedactDSN(err.Error()))
+				return fmt.Errorf("CLUSTER REPLICATE %s on %s: %s", data[pl.primaryOf(i)].Name, data[i].Name, engines.RedactDSN(err.Error()))
 			}
 			following[i] = true
 		}
@@ -176,22 +176,22 @@ func (in *instance) createCluster(ctx context.Context, pl *plan) error {
 	}
 	err = poll(ctx, 50*time.Millisecond, func(ctx context.Context) error {
 		for _, n := range data {
-			c := in.nodeClient(n.addr)
+			c := in.nodeClient(n.Addr)
 			info, err := c.ClusterInfo(ctx).Result()
 			c.Close()
 			if err != nil {
-				return fmt.Errorf("CLUSTER INFO at %s: %s", n.name, engines.RedactDSN(err.Error()))
+				return fmt.Errorf("CLUSTER INFO at %s: %s", n.Name, engines.RedactDSN(err.Error()))
 			}
 			if st := infoField(info, "cluster_state"); st != "ok" {
-				return fmt.Errorf("%s reports cluster_state:%s", n.name, st)
+				return fmt.Errorf("%s reports cluster_state:%s", n.Name, st)
 			}
 			if k := infoField(info, "cluster_known_nodes"); k != fmt.Sprint(len(data)) {
-				return fmt.Errorf("%s knows %s of %d nodes", n.name, k, len(data))
+				return fmt.Errorf("%s knows %s of %d nodes", n.Name, k, len(data))
 			}
 		}
 		for _, r := range data[pl.primaries:] {
 			if err := in.replicaSynced(ctx, r); err != nil {
-				return fmt.Errorf("replica %s: %w", r.name, err)
+				return fmt.Errorf("replica %s: %w", r.Name, err)
 			}
 		}
 		return nil
@@ -209,15 +209,15 @@ func (in *instance) clusterError(ctx context.Context, err error) error {
 	defer cancel()
 	var b strings.Builder
 	for _, n := range in.dataNodes() {
-		c := in.nodeClient(n.addr)
+		c := in.nodeClient(n.Addr)
 		info, ierr := c.ClusterInfo(ctx).Result()
 		c.Close()
 		if ierr != nil {
 			info = "(CLUSTER INFO failed: " + engines.RedactDSN(ierr.Error()) + ")"
 		}
-		fmt.Fprintf(&b, "\n--- CLUSTER INFO of %s at %s ---\n%s", n.name, n.addr, strings.TrimSpace(keepLines(info, "cluster_state", "cluster_slots_assigned", "cluster_slots_ok", "cluster_slots_pfail", "cluster_slots_fail", "cluster_known_nodes", "cluster_size", "cluster_current_epoch")))
-		if n.proc != nil {
-			fmt.Fprintf(&b, "\n--- last lines of %s's log ---\n%s", n.name, n.proc.logTail(8))
+		fmt.Fprintf(&b, "\n--- CLUSTER INFO of %s at %s ---\n%s", n.Name, n.Addr, strings.TrimSpace(keepLines(info, "cluster_state", "cluster_slots_assigned", "cluster_slots_ok", "cluster_slots_pfail", "cluster_slots_fail", "cluster_known_nodes", "cluster_size", "cluster_current_epoch")))
+		if n.Managed() {
+			fmt.Fprintf(&b, "\n--- last lines of %s's log ---\n%s", n.Name, n.LogTail(8))
 		}
 	}
 	return fmt.Errorf("redis cluster: %w%s", err, b.String())

@@ -1,24 +1,18 @@
 package redis
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
-	"sync"
-	"time"
 
-	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
-	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	tcredis "github.com/testcontainers/testcontainers-go/modules/redis"
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/engines/nodes"
+	"github.com/dbharness/dbharness/engines/provider/docker"
 )
 
 // DefaultImageVersion is the redis image tag used when the spec names no version.
@@ -48,7 +42,10 @@ func startDocker(ctx context.Context, pl *plan) (*instance, error) {
 	in := newInstance(pl.topology, pl)
 	in.meta = engines.Info{Engine: Name, Flavor: "redis", Provider: engines.ProviderDocker, Topology: pl.topology}
 	dp := &dockerProvisioner{pl: pl, cli: cli, image: image(pl)}
-	in.cleanup = dp.terminate
+	in.cleanup = func() error {
+		defer cli.Close()
+		return dp.ctrs.TerminateAll()
+	}
 	if pl.topology == Standalone {
 		return in, dp.standalone(ctx, in)
 	}
@@ -60,43 +57,25 @@ type dockerProvisioner struct {
 	pl    *plan
 	cli   *testcontainers.DockerClient
 	image string
-
-	mu   sync.Mutex
-	ctrs []testcontainers.Container
-}
-
-func (dp *dockerProvisioner) track(c testcontainers.Container) {
-	dp.mu.Lock()
-	dp.ctrs = append(dp.ctrs, c)
-	dp.mu.Unlock()
-}
-
-// terminate removes every container (the processes were stopped before).
-func (dp *dockerProvisioner) terminate() error {
-	dp.mu.Lock()
-	defer dp.mu.Unlock()
-	var errs []error
-	for _, c := range dp.ctrs {
-		if err := testcontainers.TerminateContainer(c); err != nil {
-			errs = append(errs, fmt.Errorf("redis: remove container %s: %w", c.GetContainerID(), err))
-		}
-	}
-	dp.ctrs = nil
-	dp.cli.Close()
-	return errors.Join(errs...)
+	ctrs  docker.Containers
 }
 
 func (dp *dockerProvisioner) nodeDir(string) (string, error) { return "/data", nil }
 
-func (dp *dockerProvisioner) member(name string, sentinel bool, addr, dir string, conf []string) (member, error) {
-	m := &dockerMember{dp: dp, name: name, addr: addr, pass: dp.pl.password, timeout: dp.pl.timeout}
+func (dp *dockerProvisioner) memberConfig(name, addr string) docker.MemberConfig {
+	return docker.MemberConfig{Name: name, Image: dp.image, Client: dp.cli, Created: dp.ctrs.Track,
+		Ready: ping(addr, dp.pl.password), ReadyTimeout: dp.pl.timeout}
+}
+
+func (dp *dockerProvisioner) member(name string, sentinel bool, addr, dir string, conf []string) (nodes.Member, error) {
 	args := []string{"redis-server", "/data/redis.conf"}
 	ready := "Ready to accept connections"
 	if sentinel {
 		args = append(args, "--sentinel")
 		ready = "+monitor master"
 	}
-	m.create = func(ctx context.Context) (testcontainers.Container, error) {
+	cfg := dp.memberConfig(name, addr)
+	cfg.Create = func(ctx context.Context) (testcontainers.Container, error) {
 		return testcontainers.Run(ctx, dp.image,
 			testcontainers.WithCmd(args...),
 			testcontainers.WithFiles(testcontainers.ContainerFile{
@@ -105,7 +84,7 @@ func (dp *dockerProvisioner) member(name string, sentinel bool, addr, dir string
 			testcontainers.WithWaitStrategy(wait.ForLog(ready).WithStartupTimeout(dp.pl.timeout)),
 		)
 	}
-	return m, nil
+	return docker.NewMember(cfg), nil
 }
 
 // standalone runs one server through the testcontainers redis module, its port mapped.
@@ -117,7 +96,7 @@ func (dp *dockerProvisioner) standalone(ctx context.Context, in *instance) error
 			Reader: strings.NewReader(strings.Join(conf, "\n") + "\n"), ContainerFilePath: "/data/redis.conf", FileMode: 0o666}),
 	)
 	if ctr != nil {
-		dp.track(ctr)
+		dp.ctrs.Track(ctr)
 	}
 	if err != nil {
 		return fmt.Errorf("redis: docker image %s: %w", dp.image, err)
@@ -127,184 +106,12 @@ func (dp *dockerProvisioner) standalone(ctx context.Context, in *instance) error
 		return fmt.Errorf("redis: docker image %s: connection string: %w", dp.image, err)
 	}
 	addr := strings.TrimPrefix(dsn, "redis://")
-	m := &dockerMember{dp: dp, name: "node-1", addr: addr, pass: dp.pl.password, timeout: dp.pl.timeout, ctr: ctr}
-	m.watch()
-	n := &node{name: "node-1", addr: addr, proc: m}
-	in.nodes = []*node{n}
-	in.watch(n)
+	n := in.set.Add("node-1", addr, kindData)
+	if err := in.set.Start(ctx, n, docker.Adopt(dp.memberConfig("node-1", addr), ctr)); err != nil {
+		return err
+	}
 	if err := in.finishData(ctx, dp.pl); err != nil {
 		return err
 	}
 	return in.finish(ctx, dp.pl)
-}
-
-// dockerMember is one node's container.
-type dockerMember struct {
-	dp      *dockerProvisioner
-	name    string
-	addr    string
-	pass    string
-	timeout time.Duration
-	create  func(context.Context) (testcontainers.Container, error)
-
-	mu      sync.Mutex
-	ctr     testcontainers.Container
-	exitCh  chan struct{}
-	exitMsg error
-}
-
-func (m *dockerMember) start(ctx context.Context) error {
-	m.mu.Lock()
-	ctr := m.ctr
-	m.mu.Unlock()
-	if ctr == nil {
-		c, err := m.create(ctx)
-		if c != nil {
-			m.dp.track(c)
-			m.mu.Lock()
-			m.ctr = c
-			m.mu.Unlock()
-		}
-		if err != nil {
-			if c != nil && strings.Contains(m.logTail(20), "ddress already in use") {
-				return fmt.Errorf("%w: %v", errPortTaken, err)
-			}
-			return fmt.Errorf("container for %s (image %s): %w", m.name, m.dp.image, err)
-		}
-	} else if err := ctr.Start(ctx); err != nil {
-		return fmt.Errorf("start the container of %s again: %w", m.name, err)
-	}
-	wait, cancel := context.WithTimeout(ctx, m.timeout)
-	defer cancel()
-	if err := poll(wait, 50*time.Millisecond, ping(m.addr, m.pass)); err != nil {
-		return fmt.Errorf("%s at %s not answering: %v\n--- last lines of its container log ---\n%s", m.name, m.addr, err, m.logTail(15))
-	}
-	m.watch()
-	return nil
-}
-
-// watch polls the container's state until it stops running; then exited() closes.
-func (m *dockerMember) watch() {
-	ch := make(chan struct{})
-	m.mu.Lock()
-	m.exitCh, m.exitMsg = ch, nil
-	ctr := m.ctr
-	m.mu.Unlock()
-	go func() {
-		defer close(ch)
-		for {
-			time.Sleep(500 * time.Millisecond)
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			st, err := ctr.State(ctx)
-			cancel()
-			if err != nil && strings.Contains(strings.ToLower(err.Error()), "no such container") {
-				m.setExit(fmt.Errorf("container of %s is gone", m.name))
-				return
-			}
-			if err == nil && !st.Running && !st.Paused && !st.Restarting {
-				m.setExit(fmt.Errorf("container of %s exited unexpectedly (exit code %d)\n--- last lines of its log ---\n%s", m.name, st.ExitCode, m.logTail(15)))
-				return
-			}
-		}
-	}()
-}
-
-func (m *dockerMember) setExit(err error) {
-	m.mu.Lock()
-	m.exitMsg = err
-	m.mu.Unlock()
-}
-
-func (m *dockerMember) cur() (testcontainers.Container, <-chan struct{}) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.ctr, m.exitCh
-}
-
-func (m *dockerMember) kill(ctx context.Context) error {
-	ctr, exited := m.cur()
-	if _, err := m.dp.cli.ContainerKill(ctx, ctr.GetContainerID(), client.ContainerKillOptions{Signal: "KILL"}); err != nil {
-		// Some Docker versions refuse to kill a paused container: unpause, then kill.
-		if !strings.Contains(err.Error(), "paused") {
-			return fmt.Errorf("docker kill %s: %w", m.name, err)
-		}
-		if uerr := m.resume(ctx); uerr != nil {
-			return fmt.Errorf("docker kill %s: %w (and unpause: %v)", m.name, err, uerr)
-		}
-		if _, err := m.dp.cli.ContainerKill(ctx, ctr.GetContainerID(), client.ContainerKillOptions{Signal: "KILL"}); err != nil {
-			return fmt.Errorf("docker kill %s: %w", m.name, err)
-		}
-	}
-	select {
-	case <-exited:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (m *dockerMember) stop(ctx context.Context) error {
-	ctr, exited := m.cur()
-	if st, err := ctr.State(ctx); err == nil && st.Paused {
-		_ = m.resume(ctx)
-	}
-	grace := 5 * time.Second
-	if err := ctr.Stop(ctx, &grace); err != nil {
-		return fmt.Errorf("docker stop %s: %w", m.name, err)
-	}
-	if exited != nil {
-		select {
-		case <-exited:
-		case <-ctx.Done():
-		}
-	}
-	return nil
-}
-
-func (m *dockerMember) pause(ctx context.Context) error {
-	ctr, _ := m.cur()
-	_, err := m.dp.cli.ContainerPause(ctx, ctr.GetContainerID(), client.ContainerPauseOptions{})
-	return err
-}
-
-func (m *dockerMember) resume(ctx context.Context) error {
-	ctr, _ := m.cur()
-	_, err := m.dp.cli.ContainerUnpause(ctx, ctr.GetContainerID(), client.ContainerUnpauseOptions{})
-	return err
-}
-
-func (m *dockerMember) exited() <-chan struct{} {
-	_, ch := m.cur()
-	return ch
-}
-
-func (m *dockerMember) exitErr() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.exitMsg
-}
-
-func (m *dockerMember) logTail(n int) string {
-	ctr, _ := m.cur()
-	if ctr == nil {
-		return ""
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	// Ask Docker for the tail itself: a long log read from the start would give its middle.
-	rc, err := m.dp.cli.ContainerLogs(ctx, ctr.GetContainerID(), client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Tail: strconv.Itoa(n)})
-	if err != nil {
-		return ""
-	}
-	defer rc.Close()
-	var out bytes.Buffer
-	if _, err := stdcopy.StdCopy(&out, &out, io.LimitReader(rc, 1<<20)); err != nil {
-		return ""
-	}
-	b := out.Bytes()
-	lines := strings.Split(strings.TrimRight(string(bytes.ToValidUTF8(b, nil)), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

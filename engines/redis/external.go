@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/engines/nodes"
 )
 
 // startExternal uses a Redis somebody else runs, named by the DSN; the scheme says the
@@ -29,8 +30,8 @@ func startExternal(ctx context.Context, spec engines.Spec) (*instance, error) {
 	case SchemeSentinel:
 		topology = Sentinel
 	}
-	if spec.Topology != "" && !strings.EqualFold(spec.Topology, topology) && !(topology == Standalone && strings.EqualFold(spec.Topology, Replicated)) {
-		return nil, fmt.Errorf("redis at %s: the DSN's scheme %s:// means a %s topology, not %s", t.Address(), t.Scheme, topology, spec.Topology)
+	if kind := spec.Topology.Kind; kind != "" && !strings.EqualFold(kind, topology) && !(topology == Standalone && strings.EqualFold(kind, Replicated)) {
+		return nil, fmt.Errorf("redis at %s: the DSN's scheme %s:// means a %s topology, not %s", t.Address(), t.Scheme, topology, kind)
 	}
 	in := newInstance(topology, nil)
 	if spec.Logger != nil {
@@ -44,7 +45,7 @@ func startExternal(ctx context.Context, spec engines.Spec) (*instance, error) {
 		return nil, err
 	}
 	data := in.dataNodes()
-	if err := in.readInfo(ctx, data[0].addr, nil); err != nil {
+	if err := in.readInfo(ctx, data[0].Addr, nil); err != nil {
 		return in, err
 	}
 	in.meta.Topology = in.topology
@@ -75,36 +76,44 @@ func (in *instance) discover(ctx context.Context) error {
 				return strings.Compare(a.Addr, b.Addr)
 			})
 			for i, v := range view {
-				in.nodes = append(in.nodes, &node{name: fmt.Sprintf("node-%d", i+1), addr: v.Addr})
+				in.set.Add(fmt.Sprintf("node-%d", i+1), v.Addr, kindData)
 			}
 			return nil
 		}
 		return fmt.Errorf("redis cluster at %s: cannot connect: %s", t.Address(), strings.Join(errs, "; "))
 	case SchemeSentinel:
 		for i, a := range t.Addrs {
-			in.nodes = append(in.nodes, &node{name: fmt.Sprintf("sentinel-%d", i+1), addr: a, sentinel: true})
+			in.set.Add(fmt.Sprintf("sentinel-%d", i+1), a, kindSentinel)
 		}
 		primary, err := in.sentinelPrimary(ctx)
 		if err != nil {
 			return fmt.Errorf("redis sentinel at %s: cannot connect: %w", t.Address(), err)
 		}
-		data := []*node{{name: "node-1", addr: primary}}
-		for _, s := range in.sentinelNodes() {
-			c := in.sentinelClient(s.addr)
+		data := []string{primary}
+		sentinels := in.sentinelNodes()
+		for _, s := range sentinels {
+			c := in.sentinelClient(s.Addr)
 			replicas, err := c.Replicas(ctx, t.Primary).Result()
 			c.Close()
 			if err != nil {
 				continue
 			}
-			for i, r := range replicas {
-				data = append(data, &node{name: fmt.Sprintf("node-%d", i+2), addr: r["ip"] + ":" + r["port"]})
+			for _, r := range replicas {
+				data = append(data, r["ip"]+":"+r["port"])
 			}
 			break
 		}
-		in.nodes = append(data, in.nodes...)
+		// Data nodes come first (node-1 the primary), as in the topologies we start.
+		in.set = nodes.NewSet("redis "+in.topology, in.log)
+		for i, addr := range data {
+			in.set.Add(fmt.Sprintf("node-%d", i+1), addr, kindData)
+		}
+		for _, s := range sentinels {
+			in.set.Add(s.Name, s.Addr, kindSentinel)
+		}
 		return nil
 	default:
-		in.nodes = []*node{{name: "node-1", addr: t.Addrs[0]}}
+		in.set.Add("node-1", t.Addrs[0], kindData)
 		c := in.nodeClient(t.Addrs[0])
 		defer c.Close()
 		if err := c.Ping(ctx).Err(); err != nil {

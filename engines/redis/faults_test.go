@@ -23,7 +23,7 @@ func TestSentinelElectsANewPrimaryWhenThePrimaryIsKilled(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	began := time.Now()
-	inst := start(t, engines.Spec{Topology: redis.Sentinel, Replicas: 1, Sentinels: 3,
+	inst := start(t, engines.Spec{Topology: redis.SentinelTopology(1, 3),
 		Settings: map[string]string{"requirepass": secret}})
 	t.Logf("sentinel (1 primary, 1 replica, 3 sentinels, requirepass) ready in %s", time.Since(began).Round(time.Millisecond))
 	if want := "/" + redis.PrimaryName; !strings.HasPrefix(inst.DSN(), "redis+sentinel://:"+secret+"@127.0.0.1:") || !strings.HasSuffix(inst.DSN(), want) {
@@ -43,7 +43,7 @@ func TestSentinelElectsANewPrimaryWhenThePrimaryIsKilled(t *testing.T) {
 	if err := inst.Healthy(ctx); err != nil {
 		t.Fatal(err)
 	}
-	old, err := inst.Primary(ctx)
+	old, err := inst.Primary(ctx, "")
 	if err != nil || old.Name != "node-1" || old.Role != redis.RolePrimary {
 		t.Fatalf("Primary = %+v, %v; want node-1", old, err)
 	}
@@ -55,7 +55,7 @@ func TestSentinelElectsANewPrimaryWhenThePrimaryIsKilled(t *testing.T) {
 		t.Errorf("Healthy after killing the primary = %v, want it to name node-1", err)
 	}
 	took := eventually(t, 10*time.Second, "the sentinels elect a new primary", func() error {
-		p, err := inst.Primary(ctx)
+		p, err := inst.Primary(ctx, "")
 		if err != nil || p.Name == old.Name {
 			return fmt.Errorf("primary %+v, %v", p, err)
 		}
@@ -72,9 +72,9 @@ func TestSentinelElectsANewPrimaryWhenThePrimaryIsKilled(t *testing.T) {
 	assertAlive(t, inst)
 
 	// SENTINEL FAILOVER moves the primary again.
-	now, _ := inst.Primary(ctx)
+	now, _ := inst.Primary(ctx, "")
 	eventually(t, 15*time.Second, "SENTINEL FAILOVER is accepted and moves the primary", func() error {
-		if p, err := inst.Primary(ctx); err == nil && p.Name != now.Name {
+		if p, err := inst.Primary(ctx, ""); err == nil && p.Name != now.Name {
 			return nil
 		}
 		if err := inst.Failover(ctx, ""); err != nil && !strings.Contains(err.Error(), "INPROG") {
@@ -113,7 +113,7 @@ func TestReplicatedFailoverRestartAndUnaskedExit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	began := time.Now()
-	inst := start(t, engines.Spec{Topology: redis.Replicated, Replicas: 2})
+	inst := start(t, engines.Spec{Topology: redis.ReplicatedTopology(2)})
 	t.Logf("replicated (1 primary, 2 replicas) ready in %s", time.Since(began).Round(time.Millisecond))
 	if err := inst.Healthy(ctx); err != nil {
 		t.Fatal(err)
@@ -132,7 +132,7 @@ func TestReplicatedFailoverRestartAndUnaskedExit(t *testing.T) {
 	if err := inst.Failover(ctx, "node-2"); err != nil {
 		t.Fatal(err)
 	}
-	if p, err := inst.Primary(ctx); err != nil || p.Name != "node-2" || p.Role != redis.RolePrimary {
+	if p, err := inst.Primary(ctx, ""); err != nil || p.Name != "node-2" || p.Role != redis.RolePrimary {
 		t.Errorf("Primary after failover = %+v, %v", p, err)
 	}
 	if err := inst.RestartNode(ctx, "node-3"); err != nil {
@@ -177,7 +177,7 @@ func TestReplicatedFailoverRestartAndUnaskedExit(t *testing.T) {
 func TestPausedNodesAreResumedAndEverythingStops(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	inst := start(t, engines.Spec{Topology: redis.Sentinel, Replicas: 1, Sentinels: 1})
+	inst := start(t, engines.Spec{Topology: redis.SentinelTopology(1, 1)})
 	var pids []int
 	for _, n := range []string{"node-1", "node-2"} {
 		pids = append(pids, pidOf(t, inst, n))
@@ -313,7 +313,7 @@ func TestExternalStandalone(t *testing.T) {
 	if n, err := c.Exists(ctx, "from-external").Result(); err != nil || n != 1 {
 		t.Errorf("the external seed did not reach the server, or Stop stopped it: %d, %v", n, err)
 	}
-	_, err := redis.StartTopology(ctx, engines.Spec{Provider: engines.ProviderExternal, DSN: inst.DSN(), Topology: redis.Cluster})
+	_, err := redis.StartTopology(ctx, engines.Spec{Provider: engines.ProviderExternal, DSN: inst.DSN(), Topology: engines.Topology{Kind: redis.Cluster}})
 	if err == nil || !strings.Contains(err.Error(), "redis+cluster") && !strings.Contains(err.Error(), "not cluster") {
 		t.Errorf("external with a topology that contradicts the scheme = %v", err)
 	}
@@ -331,7 +331,7 @@ func TestMissingBinariesNameThePackage(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv(redis.BinDirEnv, dir)
-	_, err = redis.StartTopology(context.Background(), engines.Spec{Provider: engines.ProviderNative, Topology: redis.Sentinel})
+	_, err = redis.StartTopology(context.Background(), engines.Spec{Provider: engines.ProviderNative, Topology: engines.Topology{Kind: redis.Sentinel}})
 	if err == nil || !strings.Contains(err.Error(), "apt-get install redis-sentinel") {
 		t.Errorf("err = %v, want the sentinel package to install", err)
 	}
@@ -341,7 +341,7 @@ func TestClusterThatNeverBecomesReadySaysWhatEachNodeSaw(t *testing.T) {
 	t.Parallel()
 	// A cluster node reports ok at the earliest 2s after it started, so 1s is too short.
 	inst, err := redis.StartTopology(context.Background(), engines.Spec{Provider: engines.ProviderNative,
-		Topology: redis.Cluster, Nodes: 3, Replicas: -1, StartTimeout: time.Second})
+		Topology: redis.ClusterTopology(3, 0), StartTimeout: time.Second})
 	if inst != nil { // a failed start hands back what it started, for the caller to stop
 		defer inst.Stop(context.Background())
 	}
@@ -361,11 +361,11 @@ func TestSpecsTheEngineRefuses(t *testing.T) {
 		spec engines.Spec
 		want string
 	}{
-		{engines.Spec{Topology: "ring"}, "unknown topology"},
+		{engines.Spec{Topology: engines.Topology{Kind: "ring"}}, "unknown topology"},
 		{engines.Spec{Settings: map[string]string{"port": "1"}}, "managed by the engine"},
 		{engines.Spec{Settings: map[string]string{"daemonize": "yes"}}, "foreground"},
 		{engines.Spec{Settings: map[string]string{"sentinel.quorum": "1"}}, "unknown sentinel setting"},
-		{engines.Spec{Topology: redis.Replicated, Replicas: -1}, "at least one replica"},
+		{engines.Spec{Topology: redis.ReplicatedTopology(0)}, "at least one replica"},
 		{engines.Spec{Version: "6.2"}, "redis 6.2 is not installed here"},
 		{engines.Spec{Flavor: "valkey"}, "unknown flavor"},
 		{engines.Spec{Provider: engines.ProviderEmbedded}, "no embedded server"},
@@ -395,8 +395,8 @@ func TestDockerProvider(t *testing.T) {
 	}
 	for _, spec := range []engines.Spec{
 		{Provider: engines.ProviderDocker},
-		{Provider: engines.ProviderDocker, Topology: redis.Cluster, Settings: map[string]string{"cluster-node-timeout": "2000"}},
-		{Provider: engines.ProviderDocker, Topology: redis.Sentinel},
+		{Provider: engines.ProviderDocker, Topology: engines.Topology{Kind: redis.Cluster}, Settings: map[string]string{"cluster-node-timeout": "2000"}},
+		{Provider: engines.ProviderDocker, Topology: engines.Topology{Kind: redis.Sentinel}},
 	} {
 		inst := start(t, spec)
 		c, _ := redis.NewClient(inst.DSN())

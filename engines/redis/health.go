@@ -26,20 +26,20 @@ func (in *instance) sentinelClient(addr string) *goredis.SentinelClient {
 func (in *instance) waitSentinels(ctx context.Context, pl *plan) error {
 	err := poll(ctx, 50*time.Millisecond, func(ctx context.Context) error {
 		for _, s := range in.sentinelNodes() {
-			c := in.sentinelClient(s.addr)
+			c := in.sentinelClient(s.Addr)
 			m, err := c.Master(ctx, PrimaryName).Result()
 			c.Close()
 			if err != nil {
-				return fmt.Errorf("SENTINEL MASTER at %s: %s", s.name, engines.RedactDSN(err.Error()))
+				return fmt.Errorf("SENTINEL MASTER at %s: %s", s.Name, engines.RedactDSN(err.Error()))
 			}
 			if m["flags"] != "master" {
-				return fmt.Errorf("%s sees the primary with flags %s", s.name, m["flags"])
+				return fmt.Errorf("%s sees the primary with flags %s", s.Name, m["flags"])
 			}
 			if m["num-slaves"] != fmt.Sprint(pl.replicas) {
-				return fmt.Errorf("%s knows %s of %d replicas", s.name, m["num-slaves"], pl.replicas)
+				return fmt.Errorf("%s knows %s of %d replicas", s.Name, m["num-slaves"], pl.replicas)
 			}
 			if m["num-other-sentinels"] != fmt.Sprint(pl.sentinels-1) {
-				return fmt.Errorf("%s knows %s of %d other sentinels", s.name, m["num-other-sentinels"], pl.sentinels-1)
+				return fmt.Errorf("%s knows %s of %d other sentinels", s.Name, m["num-other-sentinels"], pl.sentinels-1)
 			}
 		}
 		return nil
@@ -47,7 +47,7 @@ func (in *instance) waitSentinels(ctx context.Context, pl *plan) error {
 	if err != nil {
 		var tails strings.Builder
 		for _, s := range in.sentinelNodes() {
-			fmt.Fprintf(&tails, "\n--- last lines of %s's log ---\n%s", s.name, s.proc.logTail(8))
+			fmt.Fprintf(&tails, "\n--- last lines of %s's log ---\n%s", s.Name, s.LogTail(8))
 		}
 		return fmt.Errorf("redis sentinel: the sentinels did not take up the group: %w%s", err, tails.String())
 	}
@@ -58,15 +58,15 @@ func (in *instance) waitSentinels(ctx context.Context, pl *plan) error {
 func (in *instance) sentinelPrimary(ctx context.Context) (string, error) {
 	var errs []string
 	for _, s := range in.sentinelNodes() {
-		if !s.reachable() {
-			errs = append(errs, s.name+" is "+s.getState().String())
+		if !s.Reachable() {
+			errs = append(errs, s.Name+" is "+s.State().String())
 			continue
 		}
-		c := in.sentinelClient(s.addr)
+		c := in.sentinelClient(s.Addr)
 		hp, err := c.GetMasterAddrByName(ctx, in.target.Primary).Result()
 		c.Close()
 		if err != nil || len(hp) != 2 {
-			errs = append(errs, fmt.Sprintf("%s at %s: %v", s.name, s.addr, err))
+			errs = append(errs, fmt.Sprintf("%s at %s: %v", s.Name, s.Addr, err))
 			continue
 		}
 		return net.JoinHostPort(hp[0], hp[1]), nil
@@ -75,17 +75,25 @@ func (in *instance) sentinelPrimary(ctx context.Context) (string, error) {
 }
 
 // Primary is the node clients write to now: node-1 of a standalone server, the node the
-// others replicate from on a replicated topology, the sentinels' answer on a sentinel one.
-func (in *instance) Primary(ctx context.Context) (Node, error) {
+// others replicate from on a replicated topology, the sentinels' answer on a sentinel one,
+// and on a cluster the primary of the group "slot N".
+func (in *instance) Primary(ctx context.Context, group string) (Node, error) {
+	if group != "" {
+		slot, ok := parseSlotKey(group)
+		if !ok {
+			return Node{}, fmt.Errorf("redis: unknown group %q: name a slot, e.g. \"slot 0\"", group)
+		}
+		return in.PrimaryForSlot(ctx, slot)
+	}
 	switch in.topology {
 	case Standalone:
 		n := in.dataNodes()[0]
-		return Node{Name: n.name, Addr: n.addr, Role: in.role(ctx, n)}, nil
+		return Node{Name: n.Name, Addr: n.Addr, Role: in.role(ctx, n)}, nil
 	case Replicated:
 		in.mu.Lock()
-		n := in.nodes[in.primary]
+		n := in.dataNodes()[in.primary]
 		in.mu.Unlock()
-		return Node{Name: n.name, Addr: n.addr, Role: in.role(ctx, n)}, nil
+		return Node{Name: n.Name, Addr: n.Addr, Role: in.role(ctx, n)}, nil
 	case Sentinel:
 		addr, err := in.sentinelPrimary(ctx)
 		if err != nil {
@@ -95,9 +103,9 @@ func (in *instance) Primary(ctx context.Context) (Node, error) {
 		if !ok {
 			return Node{Name: addr, Addr: addr, Role: RolePrimary}, nil // a node we did not start
 		}
-		return Node{Name: n.name, Addr: n.addr, Role: in.role(ctx, n)}, nil
+		return Node{Name: n.Name, Addr: n.Addr, Role: in.role(ctx, n)}, nil
 	}
-	return Node{}, fmt.Errorf("redis cluster: there is one primary per slot range: use PrimaryForSlot")
+	return Node{}, errNameASlot
 }
 
 // PrimaryForSlot is the node serving slot now: on a cluster, as the first node that answers
@@ -107,18 +115,18 @@ func (in *instance) PrimaryForSlot(ctx context.Context, slot int) (Node, error) 
 		return Node{}, fmt.Errorf("redis: slot %d is out of range 0..%d", slot, SlotCount-1)
 	}
 	if in.topology != Cluster {
-		return in.Primary(ctx)
+		return in.Primary(ctx, "")
 	}
 	var errs []string
 	for _, n := range in.dataNodes() {
-		if !n.reachable() {
+		if !n.Reachable() {
 			continue
 		}
-		c := in.nodeClient(n.addr)
+		c := in.nodeClient(n.Addr)
 		slots, err := c.ClusterSlots(ctx).Result()
 		c.Close()
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s: %s", n.name, engines.RedactDSN(err.Error())))
+			errs = append(errs, fmt.Sprintf("%s: %s", n.Name, engines.RedactDSN(err.Error())))
 			continue
 		}
 		for _, s := range slots {
@@ -127,10 +135,10 @@ func (in *instance) PrimaryForSlot(ctx context.Context, slot int) (Node, error) 
 				if !ok {
 					return Node{Name: s.Nodes[0].Addr, Addr: s.Nodes[0].Addr, Role: RolePrimary}, nil
 				}
-				return Node{Name: p.name, Addr: p.addr, Role: in.role(ctx, p)}, nil
+				return Node{Name: p.Name, Addr: p.Addr, Role: in.role(ctx, p)}, nil
 			}
 		}
-		return Node{}, fmt.Errorf("redis cluster: slot %d: %w (CLUSTER SLOTS at %s)", slot, errNoSlotOwner, n.name)
+		return Node{}, fmt.Errorf("redis cluster: slot %d: %w (CLUSTER SLOTS at %s)", slot, errNoSlotOwner, n.Name)
 	}
 	return Node{}, fmt.Errorf("redis cluster: slot %d: no node answers CLUSTER SLOTS: %s", slot, strings.Join(errs, "; "))
 }
@@ -138,7 +146,7 @@ func (in *instance) PrimaryForSlot(ctx context.Context, slot int) (Node, error) 
 // Healthy says whether the topology serves fully; the error says what is wrong.
 func (in *instance) Healthy(ctx context.Context) error {
 	select {
-	case <-in.done:
+	case <-in.set.Done():
 		if err := in.Err(); err != nil {
 			return err
 		}
@@ -151,7 +159,7 @@ func (in *instance) Healthy(ctx context.Context) error {
 	case Sentinel:
 		return in.sentinelHealthy(ctx)
 	}
-	p, err := in.Primary(ctx)
+	p, err := in.Primary(ctx, "")
 	if err != nil {
 		return err
 	}
@@ -160,15 +168,15 @@ func (in *instance) Healthy(ctx context.Context) error {
 	}
 	var problems []string
 	for _, n := range in.dataNodes() {
-		if n.addr == p.Addr {
+		if n.Addr == p.Addr {
 			continue
 		}
-		if !n.reachable() {
-			problems = append(problems, fmt.Sprintf("replica %s at %s is %s", n.name, n.addr, n.getState()))
+		if !n.Reachable() {
+			problems = append(problems, fmt.Sprintf("replica %s at %s is %s", n.Name, n.Addr, n.State()))
 			continue
 		}
 		if err := in.replicaOf(ctx, n, p.Addr); err != nil {
-			problems = append(problems, fmt.Sprintf("replica %s at %s: %v", n.name, n.addr, err))
+			problems = append(problems, fmt.Sprintf("replica %s at %s: %v", n.Name, n.Addr, err))
 		}
 	}
 	if len(problems) > 0 {
@@ -178,8 +186,8 @@ func (in *instance) Healthy(ctx context.Context) error {
 }
 
 func (in *instance) pingNode(ctx context.Context, name, addr string) error {
-	if n, ok := in.byAddr(addr); ok && !n.reachable() {
-		return fmt.Errorf("redis %s: primary %s at %s is %s", in.topology, name, addr, n.getState())
+	if n, ok := in.byAddr(addr); ok && !n.Reachable() {
+		return fmt.Errorf("redis %s: primary %s at %s is %s", in.topology, name, addr, n.State())
 	}
 	c := in.nodeClient(addr)
 	defer c.Close()
@@ -194,7 +202,7 @@ func (in *instance) replicaOf(ctx context.Context, n *node, primary string) erro
 	if err := in.replicaSynced(ctx, n); err != nil {
 		return err
 	}
-	c := in.nodeClient(n.addr)
+	c := in.nodeClient(n.Addr)
 	defer c.Close()
 	info, err := c.Info(ctx, "replication").Result()
 	if err != nil {
@@ -218,12 +226,12 @@ func (in *instance) clusterHealthy(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for i, n := range data {
 		answers[i].n = n
-		if !n.reachable() {
-			answers[i].err = fmt.Errorf("%s", n.getState())
+		if !n.Reachable() {
+			answers[i].err = fmt.Errorf("%s", n.State())
 			continue
 		}
 		wg.Go(func() {
-			c := in.nodeClient(n.addr)
+			c := in.nodeClient(n.Addr)
 			defer c.Close()
 			info, err := c.ClusterInfo(ctx).Result()
 			if err != nil {
@@ -231,7 +239,7 @@ func (in *instance) clusterHealthy(ctx context.Context) error {
 				return
 			}
 			answers[i].state = infoField(info, "cluster_state")
-			answers[i].view, answers[i].err = in.clusterNodes(ctx, n.addr)
+			answers[i].view, answers[i].err = in.clusterNodes(ctx, n.Addr)
 		})
 	}
 	wg.Wait()
@@ -242,12 +250,12 @@ func (in *instance) clusterHealthy(ctx context.Context) error {
 		if a.err != nil {
 			continue
 		}
-		reachable[a.n.addr] = true
+		reachable[a.n.Addr] = true
 		if view == nil {
 			view = a.view
 		}
 		if a.state != "ok" {
-			problems = append(problems, fmt.Sprintf("%s at %s reports cluster_state:%s", a.n.name, a.n.addr, a.state))
+			problems = append(problems, fmt.Sprintf("%s at %s reports cluster_state:%s", a.n.Name, a.n.Addr, a.state))
 		}
 	}
 	if len(reachable) == 0 {
@@ -268,7 +276,7 @@ func (in *instance) clusterHealthy(ctx context.Context) error {
 			}
 			who := v.Addr
 			if n, ok := in.byAddr(v.Addr); ok {
-				who = n.name + " at " + n.addr
+				who = n.Name + " at " + n.Addr
 			}
 			unserved[who] = append(unserved[who], fmt.Sprintf("%d-%d", r[0], r[1]))
 		}
@@ -300,18 +308,18 @@ func (in *instance) sentinelHealthy(ctx context.Context) error {
 	answers := map[string][]string{} // primary address -> sentinels naming it
 	var problems []string
 	for _, s := range in.sentinelNodes() {
-		if !s.reachable() {
+		if !s.Reachable() {
 			continue
 		}
-		c := in.sentinelClient(s.addr)
+		c := in.sentinelClient(s.Addr)
 		hp, err := c.GetMasterAddrByName(ctx, in.target.Primary).Result()
 		c.Close()
 		if err != nil || len(hp) != 2 {
-			problems = append(problems, fmt.Sprintf("%s at %s does not answer: %v", s.name, s.addr, err))
+			problems = append(problems, fmt.Sprintf("%s at %s does not answer: %v", s.Name, s.Addr, err))
 			continue
 		}
 		addr := net.JoinHostPort(hp[0], hp[1])
-		answers[addr] = append(answers[addr], s.name)
+		answers[addr] = append(answers[addr], s.Name)
 	}
 	switch len(answers) {
 	case 0:
@@ -331,9 +339,9 @@ func (in *instance) sentinelHealthy(ctx context.Context) error {
 	}
 	name := addr
 	if n, ok := in.byAddr(addr); ok {
-		name = n.name
-		if !n.reachable() {
-			return fmt.Errorf("redis sentinel: the sentinels name %s at %s as primary, but it is %s", n.name, addr, n.getState())
+		name = n.Name
+		if !n.Reachable() {
+			return fmt.Errorf("redis sentinel: the sentinels name %s at %s as primary, but it is %s", n.Name, addr, n.State())
 		}
 	}
 	c := in.nodeClient(addr)
@@ -348,26 +356,40 @@ func (in *instance) sentinelHealthy(ctx context.Context) error {
 	return nil
 }
 
+// errNameASlot is what "the primary" of a cluster answers.
+var errNameASlot = fmt.Errorf("redis cluster: %w: a cluster has a primary per slot range, not one primary: name a slot, e.g. `the primary of slot 0 is killed` or `a failover of slot 0 is triggered`", engines.ErrNameAGroup)
+
 // Failover hands the primary role to another node and returns once the servers accepted.
+// name is "", a group "slot N" (its primary's replica takes over) or a node name.
 func (in *instance) Failover(ctx context.Context, name string) error {
 	if in.meta.Provider == engines.ProviderExternal {
 		return in.unsupported("failover")
+	}
+	if slot, ok := parseSlotKey(name); ok {
+		if in.topology != Cluster {
+			return fmt.Errorf("redis %s: there are no hash slots off a cluster: write `a failover is triggered`", in.topology)
+		}
+		p, err := in.PrimaryForSlot(ctx, slot)
+		if err != nil {
+			return err
+		}
+		name = p.Name
 	}
 	switch in.topology {
 	case Sentinel:
 		var errs []string
 		for _, s := range in.sentinelNodes() {
-			if !s.reachable() {
+			if !s.Reachable() {
 				continue
 			}
-			c := in.sentinelClient(s.addr)
+			c := in.sentinelClient(s.Addr)
 			err := c.Failover(ctx, in.target.Primary).Err()
 			c.Close()
 			if err == nil {
-				in.log.Info("sentinel failover accepted", "sentinel", s.name)
+				in.log.Info("sentinel failover accepted", "sentinel", s.Name)
 				return nil
 			}
-			errs = append(errs, fmt.Sprintf("%s: %s", s.name, engines.RedactDSN(err.Error())))
+			errs = append(errs, fmt.Sprintf("%s: %s", s.Name, engines.RedactDSN(err.Error())))
 		}
 		return fmt.Errorf("redis sentinel: SENTINEL FAILOVER %s refused: %s", in.target.Primary, strings.Join(errs, "; "))
 	case Cluster:
@@ -380,7 +402,7 @@ func (in *instance) Failover(ctx context.Context, name string) error {
 
 func (in *instance) clusterFailover(ctx context.Context, name string) error {
 	if name == "" {
-		return fmt.Errorf("redis cluster: failover: name the replica to promote, or a primary whose replica should take over")
+		return errNameASlot
 	}
 	n, err := in.node(name)
 	if err != nil {
@@ -389,8 +411,8 @@ func (in *instance) clusterFailover(ctx context.Context, name string) error {
 	// The node's own view first: right after a restart the others may not know its new role yet.
 	var view []ClusterNode
 	for _, m := range append([]*node{n}, in.dataNodes()...) {
-		if m.reachable() {
-			if view, err = in.clusterNodes(ctx, m.addr); err == nil {
+		if m.Reachable() {
+			if view, err = in.clusterNodes(ctx, m.Addr); err == nil {
 				break
 			}
 		}
@@ -398,17 +420,17 @@ func (in *instance) clusterFailover(ctx context.Context, name string) error {
 	if view == nil {
 		return fmt.Errorf("redis cluster: failover %s: no node answers CLUSTER NODES", name)
 	}
-	i := slices.IndexFunc(view, func(v ClusterNode) bool { return v.Addr == n.addr })
+	i := slices.IndexFunc(view, func(v ClusterNode) bool { return v.Addr == n.Addr })
 	if i < 0 {
-		return fmt.Errorf("redis cluster: failover %s: the cluster does not list %s", name, n.addr)
+		return fmt.Errorf("redis cluster: failover %s: the cluster does not list %s", name, n.Addr)
 	}
 	target, primaryAddr := n, ""
 	if view[i].Has("master") {
-		primaryAddr = n.addr
+		primaryAddr = n.Addr
 		target = nil
 		for _, v := range view {
 			if v.Primary == view[i].ID && !v.Has("fail") && !v.Has("fail?") {
-				if r, ok := in.byAddr(v.Addr); ok && r.reachable() {
+				if r, ok := in.byAddr(v.Addr); ok && r.Reachable() {
 					target = r
 					break
 				}
@@ -420,11 +442,11 @@ func (in *instance) clusterFailover(ctx context.Context, name string) error {
 	} else if j := slices.IndexFunc(view, func(v ClusterNode) bool { return v.ID == view[i].Primary }); j >= 0 {
 		primaryAddr = view[j].Addr
 	}
-	if !target.reachable() {
-		return fmt.Errorf("redis cluster: failover %s: %s is %s", name, target.name, target.getState())
+	if !target.Reachable() {
+		return fmt.Errorf("redis cluster: failover %s: %s is %s", name, target.Name, target.State())
 	}
 	args := []any{"CLUSTER", "FAILOVER"}
-	if p, ok := in.byAddr(primaryAddr); ok && !p.reachable() {
+	if p, ok := in.byAddr(primaryAddr); ok && !p.Reachable() {
 		// A primary that is down cannot hand over its slots: the replica takes them (FORCE).
 		args = append(args, "FORCE")
 	} else {
@@ -434,10 +456,10 @@ func (in *instance) clusterFailover(ctx context.Context, name string) error {
 		err := poll(wait, 50*time.Millisecond, func(ctx context.Context) error { return in.replicaSynced(ctx, target) })
 		cancel()
 		if err != nil {
-			return fmt.Errorf("redis cluster: failover to %s at %s: the replica is not in sync: %v", target.name, target.addr, err)
+			return fmt.Errorf("redis cluster: failover to %s at %s: the replica is not in sync: %v", target.Name, target.Addr, err)
 		}
 	}
-	c := in.nodeClient(target.addr)
+	c := in.nodeClient(target.Addr)
 	defer c.Close()
 	command := strings.Join(strings.Fields(fmt.Sprint(args...)), " ")
 	// Note: Redis accepts a manual failover and may still give it up silently (its 5 s
@@ -446,9 +468,9 @@ func (in *instance) clusterFailover(ctx context.Context, name string) error {
 	var last error
 	for attempt := 1; attempt <= 2; attempt++ {
 		if err := c.Do(ctx, args...).Err(); err != nil {
-			return fmt.Errorf("redis cluster: %s on %s at %s: %s", command, target.name, target.addr, engines.RedactDSN(err.Error()))
+			return fmt.Errorf("redis cluster: %s on %s at %s: %s", command, target.Name, target.Addr, engines.RedactDSN(err.Error()))
 		}
-		in.log.Info("cluster failover accepted", "replica", target.name, "attempt", attempt)
+		in.log.Info("cluster failover accepted", "replica", target.Name, "attempt", attempt)
 		wait, cancel := context.WithTimeout(ctx, 6*time.Second)
 		last = poll(wait, 50*time.Millisecond, func(ctx context.Context) error {
 			role, err := c.Do(ctx, "ROLE").Slice()
@@ -456,7 +478,7 @@ func (in *instance) clusterFailover(ctx context.Context, name string) error {
 				return err
 			}
 			if len(role) == 0 || role[0] != "master" {
-				return fmt.Errorf("%s is still a replica", target.name)
+				return fmt.Errorf("%s is still a replica", target.Name)
 			}
 			return nil
 		})
@@ -466,17 +488,17 @@ func (in *instance) clusterFailover(ctx context.Context, name string) error {
 		}
 	}
 	return fmt.Errorf("redis cluster: %s on %s at %s was accepted twice but did not promote it: %v\n--- last lines of %s's log ---\n%s",
-		command, target.name, target.addr, last, target.name, target.proc.logTail(10))
+		command, target.Name, target.Addr, last, target.Name, target.LogTail(10))
 }
 
 func (in *instance) replicatedFailover(ctx context.Context, name string) error {
 	in.mu.Lock()
-	old := in.nodes[in.primary]
+	old := in.dataNodes()[in.primary]
 	in.mu.Unlock()
 	var target *node
 	if name == "" {
 		for _, n := range in.dataNodes() {
-			if n != old && n.reachable() && in.replicaSynced(ctx, n) == nil {
+			if n != old && n.Reachable() && in.replicaSynced(ctx, n) == nil {
 				target = n
 				break
 			}
@@ -492,40 +514,40 @@ func (in *instance) replicatedFailover(ctx context.Context, name string) error {
 		if n == old {
 			return fmt.Errorf("redis replicated: failover to %s: it is the primary already: name a replica", name)
 		}
-		if !n.reachable() {
-			return fmt.Errorf("redis replicated: failover to %s at %s: the node is %s", name, n.addr, n.getState())
+		if !n.Reachable() {
+			return fmt.Errorf("redis replicated: failover to %s at %s: the node is %s", name, n.Addr, n.State())
 		}
 		target = n
 	}
-	c := in.nodeClient(target.addr)
+	c := in.nodeClient(target.Addr)
 	err := c.Do(ctx, "REPLICAOF", "NO", "ONE").Err()
 	if err == nil {
 		_ = c.Do(ctx, "CONFIG", "REWRITE").Err() // a restart keeps the role
 	}
 	c.Close()
 	if err != nil {
-		return fmt.Errorf("redis replicated: REPLICAOF NO ONE on %s at %s: %s", target.name, target.addr, engines.RedactDSN(err.Error()))
+		return fmt.Errorf("redis replicated: REPLICAOF NO ONE on %s at %s: %s", target.Name, target.Addr, engines.RedactDSN(err.Error()))
 	}
 	in.mu.Lock()
-	in.primary = slices.Index(in.nodes, target)
+	in.primary = slices.Index(in.dataNodes(), target)
 	in.mu.Unlock()
 	var errs []error
 	for _, n := range in.dataNodes() {
-		if n != target && n.reachable() {
+		if n != target && n.Reachable() {
 			errs = append(errs, in.replicate(ctx, n, target))
 		}
 	}
-	in.log.Info("replicated failover done", "primary", target.name)
+	in.log.Info("replicated failover done", "primary", target.Name)
 	return errors.Join(errs...)
 }
 
 // replicate points n at primary p and saves that in n's config file.
 func (in *instance) replicate(ctx context.Context, n, p *node) error {
-	host, port, _ := net.SplitHostPort(p.addr)
-	c := in.nodeClient(n.addr)
+	host, port, _ := net.SplitHostPort(p.Addr)
+	c := in.nodeClient(n.Addr)
 	defer c.Close()
 	if err := c.Do(ctx, "REPLICAOF", host, port).Err(); err != nil {
-		return fmt.Errorf("redis %s: REPLICAOF %s on %s at %s: %s", in.topology, p.name, n.name, n.addr, engines.RedactDSN(err.Error()))
+		return fmt.Errorf("redis %s: REPLICAOF %s on %s at %s: %s", in.topology, p.Name, n.Name, n.Addr, engines.RedactDSN(err.Error()))
 	}
 	_ = c.Do(ctx, "CONFIG", "REWRITE").Err()
 	return nil

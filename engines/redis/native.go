@@ -16,6 +16,8 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/engines/nodes"
+	"github.com/dbharness/dbharness/engines/provider/docker"
 	"github.com/dbharness/dbharness/engines/provider/native"
 )
 
@@ -107,43 +109,11 @@ func portFree(p int) bool {
 	return err == nil && q == p
 }
 
-// nativeMember is a redis-server or redis-sentinel process, our foreground child.
-type nativeMember struct {
-	name    string // node name, for messages
-	addr    string
-	pass    string
-	cfg     native.Config
-	timeout time.Duration
-
-	mu sync.Mutex
-	p  *native.Process
+// errPortTaken says whether a node failed to start because its port was taken, natively or
+// in a container on the host network.
+func errPortTaken(err error) bool {
+	return errors.Is(err, native.ErrPortTaken) || errors.Is(err, docker.ErrPortTaken)
 }
-
-func (m *nativeMember) cur() *native.Process {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.p
-}
-
-func (m *nativeMember) start(ctx context.Context) error {
-	p, err := native.Start(m.cfg)
-	if err != nil {
-		return err
-	}
-	m.mu.Lock()
-	m.p = p
-	m.mu.Unlock()
-	if err := p.WaitReady(ctx, m.timeout, ping(m.addr, m.pass)); err != nil {
-		_ = p.Stop(context.WithoutCancel(ctx), syscall.SIGTERM, 2*time.Second)
-		if strings.Contains(native.LogTail(m.cfg.LogPath, 20), "ddress already in use") {
-			return fmt.Errorf("%w: %v", errPortTaken, err)
-		}
-		return err
-	}
-	return nil
-}
-
-var errPortTaken = errors.New("port already in use")
 
 func ping(addr, pass string) func(context.Context) error {
 	return func(ctx context.Context) error {
@@ -151,51 +121,6 @@ func ping(addr, pass string) func(context.Context) error {
 		defer c.Close()
 		return c.Ping(ctx).Err()
 	}
-}
-
-func (m *nativeMember) kill(ctx context.Context) error {
-	p := m.cur()
-	if err := p.Kill(); err != nil {
-		return err
-	}
-	return waitExit(ctx, p)
-}
-
-func waitExit(ctx context.Context, p *native.Process) error {
-	select {
-	case <-p.Done():
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("pid %d still running: %w", p.Pid(), ctx.Err())
-	case <-time.After(10 * time.Second):
-		return fmt.Errorf("pid %d still running 10s after SIGKILL", p.Pid())
-	}
-}
-
-func (m *nativeMember) stop(ctx context.Context) error {
-	p := m.cur()
-	_ = syscall.Kill(-p.Pid(), syscall.SIGCONT) // a frozen server cannot shut down
-	// Note: SIGTERM is SHUTDOWN for redis-server; with save "" it writes nothing.
-	err := p.Stop(ctx, syscall.SIGTERM, 5*time.Second)
-	if native.GroupAlive(p.Pid()) {
-		err = errors.Join(err, fmt.Errorf("processes of group %d still alive after stop", p.Pid()))
-	}
-	return err
-}
-
-func (m *nativeMember) pause(ctx context.Context) error  { return m.signal(syscall.SIGSTOP) }
-func (m *nativeMember) resume(ctx context.Context) error { return m.signal(syscall.SIGCONT) }
-func (m *nativeMember) exited() <-chan struct{}          { return m.cur().Done() }
-func (m *nativeMember) exitErr() error                   { return m.cur().Err() }
-func (m *nativeMember) logTail(n int) string             { return native.LogTail(m.cfg.LogPath, n) }
-func (m *nativeMember) pid() int                         { return m.cur().Pid() }
-func (m *nativeMember) signal(sig syscall.Signal) error {
-	p := m.cur()
-	// The whole group: a fork for a replication sync belongs to the node too.
-	if err := syscall.Kill(-p.Pid(), sig); err != nil {
-		return fmt.Errorf("signal %v to process group %d: %w", sig, p.Pid(), err)
-	}
-	return nil
 }
 
 // startNative starts every node of the plan as a child process, sets up the topology and
@@ -234,21 +159,24 @@ func (np *nativeProvisioner) nodeDir(name string) (string, error) {
 	return d, nil
 }
 
-func (np *nativeProvisioner) member(name string, sentinel bool, addr, dir string, conf []string) (member, error) {
+func (np *nativeProvisioner) member(name string, sentinel bool, addr, dir string, conf []string) (nodes.Member, error) {
 	path := np.bins.server
 	if sentinel {
 		path = np.bins.sentinel
 	}
-	m := &nativeMember{name: name, addr: addr, pass: np.pl.password, timeout: np.pl.timeout,
-		cfg: native.Config{Name: filepath.Base(path) + " " + name, Path: path, Dir: dir,
-			Args: []string{filepath.Join(dir, "redis.conf")}, LogPath: filepath.Join(dir, name+".log"), Logger: np.pl.log}}
+	confPath := filepath.Join(dir, "redis.conf")
 	// Note: a config file rather than --options: a restart reads the same file, CONFIG
 	// REWRITE (which sentinels send after a failover) has a file to write, and a password
 	// does not show in the process list.
-	if err := os.WriteFile(m.cfg.Args[0], []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(confPath, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
 		return nil, fmt.Errorf("write %s config: %w", name, err)
 	}
-	return m, nil
+	// Note: SIGTERM is SHUTDOWN for redis-server; with save "" it writes nothing.
+	return native.NewMember(native.MemberConfig{
+		Process: native.Config{Name: filepath.Base(path) + " " + name, Path: path, Dir: dir,
+			Args: []string{confPath}, LogPath: filepath.Join(dir, name+".log"), Logger: np.pl.log},
+		Ready: ping(addr, np.pl.password), ReadyTimeout: np.pl.timeout, StopSignal: syscall.SIGTERM, Grace: 5 * time.Second,
+	}), nil
 }
 
 // provisioner makes the processes of an instance for one provider.
@@ -256,7 +184,7 @@ type provisioner interface {
 	// nodeDir is the directory a node keeps its files in, as the node sees it.
 	nodeDir(name string) (string, error)
 	// member makes a node that is not started yet, configured with conf.
-	member(name string, sentinel bool, addr, dir string, conf []string) (member, error)
+	member(name string, sentinel bool, addr, dir string, conf []string) (nodes.Member, error)
 }
 
 // bringUp creates every node of the plan (names, ports, configuration), starts them in order
@@ -268,6 +196,7 @@ func bringUp(ctx context.Context, pl *plan, in *instance, prov provisioner) erro
 	var ports portAllocator
 	total := pl.dataNodes() + pl.sentinels
 	dirs := make([]string, total)
+	all := make([]*node, total)
 	for i := range total {
 		name, sentinel := fmt.Sprintf("node-%d", i+1), false
 		if i >= pl.dataNodes() {
@@ -287,41 +216,54 @@ func bringUp(ctx context.Context, pl *plan, in *instance, prov provisioner) erro
 		if dirs[i], err = prov.nodeDir(name); err != nil {
 			return fmt.Errorf("redis: %s: %w", name, err)
 		}
-		in.nodes = append(in.nodes, &node{name: name, addr: "127.0.0.1:" + strconv.Itoa(port), sentinel: sentinel})
+		kind := kindData
+		if sentinel {
+			kind = kindSentinel
+		}
+		all[i] = in.set.Add(name, "127.0.0.1:"+strconv.Itoa(port), kind)
 	}
 	conf := func(i int) []string {
-		n := in.nodes[i]
-		if n.sentinel {
-			return sentinelConfig(pl, n.addr, dirs[i], in.nodes[0].addr)
+		n := all[i]
+		if isSentinel(n) {
+			return sentinelConfig(pl, n.Addr, dirs[i], all[0].Addr)
 		}
 		primary := ""
 		if j := pl.primaryOf(i); j >= 0 && pl.topology != Cluster {
-			primary = in.nodes[j].addr
+			primary = all[j].Addr
 		}
-		return dataConfig(pl, n.addr, dirs[i], primary)
+		return dataConfig(pl, n.Addr, dirs[i], primary)
 	}
 	startNode := func(ctx context.Context, i int) error {
-		n := in.nodes[i]
-		for attempt := 1; ; attempt++ {
-			m, err := prov.member(n.name, n.sentinel, n.addr, dirs[i], conf(i))
-			if err != nil {
-				return fmt.Errorf("redis: %w", err)
-			}
-			n.proc = m
-			if err = m.start(ctx); err == nil {
-				in.watch(n)
-				return nil
-			}
-			if attempt < 3 && errors.Is(err, errPortTaken) && !dependedOn(pl, i) {
+		n := all[i]
+		// A port can be taken between our look and the server's bind: try another, unless
+		// other nodes' configurations already name this one.
+		err := native.RetryPortTaken(3, func(attempt int) error {
+			if attempt > 1 {
+				if dependedOn(pl, i) {
+					return fmt.Errorf("port of %s taken and named by other nodes already", n.Name)
+				}
 				port, perr := ports.next(0)
 				if perr != nil {
-					return fmt.Errorf("redis: %s: %w", n.name, perr)
+					return perr
 				}
-				n.addr = "127.0.0.1:" + strconv.Itoa(port)
-				continue
+				n.Addr = "127.0.0.1:" + strconv.Itoa(port)
 			}
-			return fmt.Errorf("redis %s: start %s at %s: %s", pl.topology, n.name, n.addr, engines.RedactDSN(err.Error()))
+			m, err := prov.member(n.Name, isSentinel(n), n.Addr, dirs[i], conf(i))
+			if err != nil {
+				return err
+			}
+			if err := in.set.Start(ctx, n, m); err != nil {
+				if errPortTaken(err) {
+					return fmt.Errorf("%w: %v", native.ErrPortTaken, err)
+				}
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("redis %s: start %s at %s: %s", pl.topology, n.Name, n.Addr, engines.RedactDSN(err.Error()))
 		}
+		return nil
 	}
 	// Primaries first (replicas and sentinels point at them), then the rest, each group at once.
 	if err := startGroup(ctx, startNode, 0, pl.primaries); err != nil {
@@ -343,7 +285,7 @@ func bringUp(ctx context.Context, pl *plan, in *instance, prov provisioner) erro
 		return err // a node died during the set-up
 	}
 	pl.log.Info("redis ready", "topology", pl.topology, "provider", in.meta.Provider, "address", in.meta.Address,
-		"version", in.meta.Version, "nodes", len(in.nodes), "took", time.Since(started).Round(time.Millisecond))
+		"version", in.meta.Version, "nodes", total, "took", time.Since(started).Round(time.Millisecond))
 	return nil
 }
 

@@ -32,25 +32,35 @@ type Node = engines.Node
 
 // The roles Nodes reports.
 const (
-	RolePrimary  = "primary"
-	RoleReplica  = "replica"
+	RolePrimary  = engines.RolePrimary
+	RoleReplica  = engines.RoleReplica
 	RoleSentinel = "sentinel"
-	RoleDown     = "down"
-	RolePaused   = "paused"
+	RoleDown     = engines.RoleDown
+	RolePaused   = engines.RolePaused
+)
+
+// The roles a Topology counts: primaries of a cluster, replicas per primary, sentinels.
+const (
+	CountPrimaries = "primaries"
+	CountReplicas  = "replicas"
+	CountSentinels = "sentinels"
 )
 
 // Topology is what every Redis instance this engine starts offers beyond engines.Instance.
 type Topology interface {
 	engines.Instance
-	// Faults: the node verbs. Failover: sentinel: SENTINEL FAILOVER (the name is ignored);
-	// cluster: CLUSTER FAILOVER on replica name, or on a replica of primary name;
-	// replicated: REPLICAOF NO ONE on replica name, the others re-pointed. Healthy:
-	// standalone/replicated: the primary answers and replicas are connected; cluster:
-	// cluster_state:ok on every reachable node and all 16384 slots served by reachable
-	// primaries; sentinel: the sentinels agree on a reachable primary that says it is one.
+	// Faults: the node verbs. Failover: sentinel: SENTINEL FAILOVER (the target is
+	// ignored); cluster: CLUSTER FAILOVER on the replica of the primary of "slot N", on
+	// replica name, or on a replica of primary name; replicated: REPLICAOF NO ONE on replica
+	// name (or the first one in sync), the others re-pointed. Primary: of "slot N" on a
+	// cluster. Healthy: standalone/replicated: the primary answers and replicas are
+	// connected; cluster: cluster_state:ok on every reachable node and all 16384 slots
+	// served by reachable primaries; sentinel: the sentinels agree on a reachable primary
+	// that says it is one.
 	engines.Faults
-	engines.SlotRouter // PrimaryForSlot: cluster only
-	Topology() string  // standalone, replicated, cluster, sentinel
+	// PrimaryForSlot is the node serving a hash slot now (the primary, off a cluster).
+	PrimaryForSlot(ctx context.Context, slot int) (Node, error)
+	Topology() string // standalone, replicated, cluster, sentinel
 }
 
 // PrimaryName is the name sentinels monitor the primary under (the path of a
@@ -63,24 +73,102 @@ const BinDirEnv = "DBHARNESS_REDIS_BINDIR"
 // Name returns "redis".
 func (Engine) Name() string { return Name }
 
-// Flavors lists the one flavor: Redis itself.
-func (Engine) Flavors() []string { return []string{"redis"} }
+// Describe gives the words scenarios use for Redis, its topologies and its hash slots.
+func (Engine) Describe() engines.Description {
+	return engines.Description{
+		Display: "Redis",
+		Flavors: []engines.Flavor{{Name: "redis", Display: "Redis"}},
+		Topologies: []engines.TopologyForm{
+			{Phrase: `cluster with (\d+) primar(?:y|ies) and (\d+) replicas? each`,
+				Example: "cluster with 3 primaries and 1 replica each",
+				Help:    "Starts a sharded Redis cluster: that many primaries, each with that many replicas, every hash slot assigned; the step ends when the cluster reports it is healthy.",
+				Build: func(a []string) (engines.Topology, error) {
+					p, r := atoi(a[0]), atoi(a[1])
+					if p < 1 {
+						return engines.Topology{}, fmt.Errorf("a cluster needs at least 1 primary, not %d", p)
+					}
+					return ClusterTopology(p, r), nil
+				}},
+			{Phrase: `sentinel group with (\d+) replicas? and (\d+) sentinels?`,
+				Example: "sentinel group with 2 replicas and 3 sentinels",
+				Help:    "Starts a Redis primary with replicas, watched by sentinels that elect a new primary when it fails (quorum: a majority of the sentinels).",
+				Build: func(a []string) (engines.Topology, error) {
+					r, s := atoi(a[0]), atoi(a[1])
+					if s < 1 {
+						return engines.Topology{}, fmt.Errorf("a sentinel group needs at least 1 sentinel, not %d", s)
+					}
+					return SentinelTopology(r, s), nil
+				}},
+			{Phrase: `primary with (\d+) replicas?`,
+				Example: "primary with 2 replicas",
+				Help:    "Starts a Redis primary and asynchronous replicas of it, with no automatic failover.",
+				Build: func(a []string) (engines.Topology, error) {
+					r := atoi(a[0])
+					if r < 1 {
+						return engines.Topology{}, fmt.Errorf("a primary with replicas needs at least 1 replica, not %d", r)
+					}
+					return ReplicatedTopology(r), nil
+				}},
+		},
+		Groups: []engines.GroupForm{{Phrase: `slot (\d+)`, Example: "slot 0",
+			Help: "a hash slot of a Redis cluster (0 to 16383): its primary now",
+			Key: func(a []string) (string, error) {
+				n, err := strconv.Atoi(a[0])
+				if err != nil || n < 0 || n >= SlotCount {
+					return "", fmt.Errorf("slot %s is out of range: a cluster has slots 0 to %d", a[0], SlotCount-1)
+				}
+				return slotKey(n), nil
+			}}},
+		Nouns: []string{"group"},
+		FailoverHelp: "Redis: on a cluster, CLUSTER FAILOVER on a replica of the slot's primary (FORCE when the primary is down); in a sentinel group, SENTINEL FAILOVER; on a primary with replicas, REPLICAOF NO ONE on a replica in sync, the others re-pointed.",
+		ExporterPort: 9121, // redis_exporter
+		Requires: []engines.Requirement{
+			{Debian: "redis-server", Why: "the Redis server"},
+			{Debian: "redis-sentinel", Why: "sentinel topologies"},
+			{Debian: "redis-tools", Why: "redis-cli and redis-benchmark, the peer tool of the benchmarks"},
+		},
+	}
+}
+
+// ClusterTopology is a cluster of primaries with replicas each.
+func ClusterTopology(primaries, replicas int) engines.Topology {
+	return engines.Topology{Kind: Cluster, Counts: map[string]int{CountPrimaries: primaries, CountReplicas: replicas}}
+}
+
+// SentinelTopology is a primary with replicas, watched by sentinels.
+func SentinelTopology(replicas, sentinels int) engines.Topology {
+	return engines.Topology{Kind: Sentinel, Counts: map[string]int{CountReplicas: replicas, CountSentinels: sentinels}}
+}
+
+// ReplicatedTopology is a primary with replicas and no failover.
+func ReplicatedTopology(replicas int) engines.Topology {
+	return engines.Topology{Kind: Replicated, Counts: map[string]int{CountReplicas: replicas}}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// slotKey is the group key of a hash slot, as Faults.Primary and Failover take it.
+func slotKey(slot int) string { return "slot " + strconv.Itoa(slot) }
+
+// parseSlotKey reads a group key "slot N".
+func parseSlotKey(group string) (int, bool) {
+	v, ok := strings.CutPrefix(group, "slot ")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil
+}
 
 // Check says whether provider p can start Redis here.
 func (Engine) Check(ctx context.Context, p engines.Provider) error {
-	switch p {
-	case engines.ProviderNative:
-		_, err := findBinaries(false)
-		return err
-	case engines.ProviderDocker:
-		return docker.Check(ctx)
-	case engines.ProviderExternal:
-		return nil // checked at Start, against the DSN given
-	case engines.ProviderEmbedded:
-		return fmt.Errorf("Redis has no embedded server: use native or docker")
-	default:
-		return fmt.Errorf("unknown provider %q", p)
-	}
+	return engines.CheckProvider(p, "Redis", map[engines.Provider]func() error{
+		engines.ProviderNative: func() error { _, err := findBinaries(false); return err },
+		engines.ProviderDocker: func() error { return docker.Check(ctx) },
+	})
 }
 
 // Start starts Redis with the topology and provider the spec names (auto resolves first).
@@ -156,10 +244,8 @@ var managed = map[string]string{
 }
 
 func newPlan(spec engines.Spec) (*plan, error) {
-	pl := &plan{spec: spec, topology: strings.ToLower(strings.TrimSpace(spec.Topology)), timeout: spec.StartTimeout}
-	if pl.topology == "" {
-		pl.topology = Standalone
-	}
+	t := spec.Topology
+	pl := &plan{spec: spec, topology: strings.ToLower(strings.TrimSpace(t.KindOr())), timeout: spec.StartTimeout}
 	if pl.timeout == 0 {
 		pl.timeout = 60 * time.Second
 	}
@@ -167,35 +253,21 @@ func newPlan(spec engines.Spec) (*plan, error) {
 	if spec.Logger != nil {
 		pl.log = spec.Logger.With("engine", Name)
 	}
-	replicas := func(def int) int {
-		switch {
-		case spec.Replicas < 0:
-			return 0
-		case spec.Replicas == 0:
-			return def
-		}
-		return spec.Replicas
-	}
+	replicas := func(def int) int { return t.Count(CountReplicas, def) }
 	switch pl.topology {
 	case Standalone:
 		pl.primaries = 1
 	case Replicated:
 		pl.primaries, pl.replicas = 1, replicas(1)
 		if pl.replicas == 0 {
-			return nil, fmt.Errorf("redis: a replicated topology needs at least one replica (Spec.Replicas)")
+			return nil, fmt.Errorf("redis: a replicated topology needs at least one replica (Topology.Counts[%q])", CountReplicas)
 		}
 	case Sentinel:
-		pl.primaries, pl.replicas, pl.sentinels = 1, replicas(1), spec.Sentinels
-		if pl.sentinels == 0 {
-			pl.sentinels = 1
-		}
+		pl.primaries, pl.replicas, pl.sentinels = 1, replicas(1), t.Count(CountSentinels, 1)
 	case Cluster:
-		pl.primaries, pl.replicas = spec.Nodes, replicas(1)
-		if pl.primaries == 0 {
-			pl.primaries = 3
-		}
+		pl.primaries, pl.replicas = t.Count(CountPrimaries, 3), replicas(1)
 	default:
-		return nil, fmt.Errorf("redis: unknown topology %q: use standalone, replicated, cluster or sentinel", spec.Topology)
+		return nil, fmt.Errorf("redis: unknown topology %q: use standalone, replicated, cluster or sentinel", t.Kind)
 	}
 	if pl.primaries < 1 || pl.sentinels < 0 || pl.primaries*(1+pl.replicas)+pl.sentinels > 64 {
 		return nil, fmt.Errorf("redis: %d primaries, %d replicas each and %d sentinels is not a topology this engine starts (at most 64 processes)", pl.primaries, pl.replicas, pl.sentinels)

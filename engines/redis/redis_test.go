@@ -30,7 +30,7 @@ func start(t *testing.T, spec engines.Spec) redis.Topology {
 		})
 	}
 	if err != nil {
-		t.Fatalf("start %s: %v", spec.Topology, err)
+		t.Fatalf("start %s: %v", spec.Topology.KindOr(), err)
 	}
 	t.Logf("%s started in %s", inst.Topology(), time.Since(began).Round(time.Millisecond))
 	return inst
@@ -173,7 +173,7 @@ func TestClusterServesFailsOverAndTakesTheOldPrimaryBack(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	began := time.Now()
-	inst := start(t, engines.Spec{Topology: redis.Cluster, Nodes: 3, Replicas: 1,
+	inst := start(t, engines.Spec{Topology: redis.ClusterTopology(3, 1),
 		Settings: map[string]string{"cluster-node-timeout": "2000"}})
 	t.Logf("cluster 3x1 ready in %s", time.Since(began).Round(time.Millisecond))
 	if !strings.HasPrefix(inst.DSN(), "redis+cluster://127.0.0.1:") || strings.Count(inst.DSN(), ",") != 5 {

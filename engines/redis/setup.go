@@ -32,11 +32,11 @@ func (in *instance) finish(ctx context.Context, pl *plan) error {
 	data := in.dataNodes()
 	switch pl.topology {
 	case Standalone, Replicated:
-		in.target = Target{Scheme: SchemeStandalone, Addrs: []string{data[0].addr}, Password: pl.password}
+		in.target = Target{Scheme: SchemeStandalone, Addrs: []string{data[0].Addr}, Password: pl.password}
 	case Cluster:
 		in.target = Target{Scheme: SchemeCluster, Password: pl.password}
 		for _, n := range data {
-			in.target.Addrs = append(in.target.Addrs, n.addr)
+			in.target.Addrs = append(in.target.Addrs, n.Addr)
 		}
 	case Sentinel:
 		if err := in.waitSentinels(ctx, pl); err != nil {
@@ -44,11 +44,11 @@ func (in *instance) finish(ctx context.Context, pl *plan) error {
 		}
 		in.target = Target{Scheme: SchemeSentinel, Password: pl.password, Primary: PrimaryName}
 		for _, n := range in.sentinelNodes() {
-			in.target.Addrs = append(in.target.Addrs, n.addr)
+			in.target.Addrs = append(in.target.Addrs, n.Addr)
 		}
 	}
 	in.meta.Address = in.target.Address()
-	if err := in.readInfo(ctx, data[0].addr, slices.Collect(maps.Keys(pl.spec.Settings))); err != nil {
+	if err := in.readInfo(ctx, data[0].Addr, slices.Collect(maps.Keys(pl.spec.Settings))); err != nil {
 		return err
 	}
 	return in.seed(ctx, pl.spec.Seed)
@@ -132,7 +132,7 @@ func (in *instance) waitSynced(ctx context.Context, replicas []*node) error {
 	for _, r := range replicas {
 		err := poll(ctx, 20*time.Millisecond, func(ctx context.Context) error { return in.replicaSynced(ctx, r) })
 		if err != nil {
-			return fmt.Errorf("redis %s: replica %s at %s did not sync: %v\n--- last lines of %s's log ---\n%s", in.topology, r.name, r.addr, err, r.name, r.proc.logTail(10))
+			return fmt.Errorf("redis %s: replica %s at %s did not sync: %v\n--- last lines of %s's log ---\n%s", in.topology, r.Name, r.Addr, err, r.Name, r.LogTail(10))
 		}
 	}
 	return nil
@@ -141,7 +141,7 @@ func (in *instance) waitSynced(ctx context.Context, replicas []*node) error {
 // replicaSynced says whether r replicates and is in sync: its link to the primary is up and
 // no sync is in progress.
 func (in *instance) replicaSynced(ctx context.Context, r *node) error {
-	c := in.nodeClient(r.addr)
+	c := in.nodeClient(r.Addr)
 	defer c.Close()
 	info, err := c.Info(ctx, "replication").Result()
 	if err != nil {

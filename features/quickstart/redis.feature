@@ -1,3 +1,4 @@
+@redis @quickstart
 Feature: A first look at Redis under load
 
   Scenario: GET and SET on a private Redis, and what its keys look like

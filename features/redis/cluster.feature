@@ -1,3 +1,4 @@
+@redis @cluster
 Feature: A Redis cluster loses a primary under load
   The primary of a slot dies while clients write. The cluster promotes that primary's
   replica, clients follow the new slot map, and every write the cluster acknowledged is read

@@ -1,3 +1,4 @@
+@redis @sentinel
 Feature: Sentinels elect a new Redis primary
   A primary with replicas, watched by three sentinels. When the primary dies the sentinels
   agree that it is down and promote a replica; clients that connect through the sentinels
@@ -10,7 +11,7 @@ Feature: Sentinels elect a new Redis primary
   Scenario: the primary is killed while clients write
     When the "acked-writes" workload runs in the background for 12s with 4 workers
     And 2s pass
-    And the sentinel primary is killed
+    And the primary is killed
     Then a new primary is elected within 15s
     And the group is healthy again within 15s
     When the background workload has finished

@@ -1,3 +1,4 @@
+@redis @standalone
 Feature: Redis under load: latency, metrics and what the analysis sees
   A private redis-server per scenario. The checks read the load's own measurements, the
   metrics the collector scraped while the load ran, and the analysis on top of them: the

@@ -103,6 +103,9 @@ const stampLen = 8 + 1 + 19 + 1 + 19 + 1
 
 // Prepare subscribes the subscribers (waiting for the server's confirmation) and starts
 // them. They run until the run's last worker closes, Close is called or ctx ends.
+// MeasureNames is the delivery latency this workload measures itself.
+func (PubSub) MeasureNames() []string { return []string{MeasureDeliver} }
+
 func (p PubSub) Prepare(ctx context.Context, t workloads.Target) (workloads.Workload, error) {
 	d := p.withDefaults()
 	if d.Channels < 1 || d.Channels > 10000 || d.SubscribersPerChannel < 1 || d.SubscribersPerChannel > 1000 {

@@ -30,7 +30,7 @@ func TestSentinel(t *testing.T) {
 	}
 	noErrors(t, iterations(t, prepare(t, GetSet{}, target), target, 2, 300), 300)
 
-	before, err := topo.Primary(ctx)
+	before, err := topo.Primary(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestSentinel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := topo.Primary(ctx)
+	after, err := topo.Primary(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}

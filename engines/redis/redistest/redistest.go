@@ -33,7 +33,7 @@ func Start(t testing.TB, spec engines.Spec) redis.Topology {
 	if spec.Logger == nil {
 		spec.Logger = slog.New(slog.DiscardHandler)
 	}
-	if dsn := os.Getenv(ExternalDSNEnv); dsn != "" && (spec.Topology == "" || spec.Topology == redis.Standalone) && spec.DSN == "" {
+	if dsn := os.Getenv(ExternalDSNEnv); dsn != "" && spec.Topology.KindOr() == redis.Standalone && spec.DSN == "" {
 		spec.Provider, spec.DSN = engines.ProviderExternal, dsn
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -49,23 +49,16 @@ func Start(t testing.TB, spec engines.Spec) redis.Topology {
 		})
 	}
 	if err != nil {
-		t.Fatalf("redistest: start redis %s: %v", topologyName(spec), err)
+		t.Fatalf("redistest: start redis %s: %v", spec.Topology.KindOr(), err)
 	}
 	return inst
-}
-
-func topologyName(spec engines.Spec) string {
-	if spec.Topology == "" {
-		return redis.Standalone
-	}
-	return spec.Topology
 }
 
 // Cluster starts a cluster of 3 primaries with 1 replica each; its DSN is redis+cluster://.
 // Settings are applied to every node ("cluster-node-timeout": "2000" for quick failovers).
 func Cluster(t testing.TB, settings ...map[string]string) redis.Topology {
 	t.Helper()
-	spec := engines.Spec{Topology: redis.Cluster, Nodes: 3, Replicas: 1}
+	spec := engines.Spec{Topology: redis.ClusterTopology(3, 1)}
 	if len(settings) > 0 {
 		spec.Settings = settings[0]
 	}
@@ -76,7 +69,7 @@ func Cluster(t testing.TB, settings ...map[string]string) redis.Topology {
 // redis+sentinel://host:port/dbharness.
 func Sentinel(t testing.TB, settings ...map[string]string) redis.Topology {
 	t.Helper()
-	spec := engines.Spec{Topology: redis.Sentinel, Replicas: 1, Sentinels: 1}
+	spec := engines.Spec{Topology: redis.SentinelTopology(1, 1)}
 	if len(settings) > 0 {
 		spec.Settings = settings[0]
 	}

@@ -1,4 +1,4 @@
-Feature: Names that do not exist
+Feature: Names that do not exist, found before any database starts
 
   Scenario: an unknown workload
     Given a PostgreSQL database
@@ -15,3 +15,11 @@ Feature: Names that do not exist
   Scenario: an undefined sentence
     Given a PostgreSQL database
     When the database is asked politely to go faster
+
+  Scenario: a misspelt sentence, a bad threshold and an unknown database
+    Given a Postgress database
+    When the "point-select" workload runs for 2s with 2 workers
+    Then the p95 latncy of "select" is below 5ms
+    And the thresholds hold:
+      | metric             | condition    |
+      | latency{op:select} | p(95)<<20ms  |
