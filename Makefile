@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench bench-load bench-pg-vs-pgbench bench-redis calibrate-gate clean
+.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis calibrate-gate clean
 
 all: build
 
@@ -27,8 +27,10 @@ vet:
 test: deps vet
 	$(GO) test $(TESTFLAGS) ./...
 
-bench-pg-vs-pgbench: deps build
+# dbharness's point-select and tpcb next to pgbench (TPS ratios).
+bench-postgresql: deps build
 	scripts/bench-pg-vs-pgbench.sh
+bench-pg-vs-pgbench: bench-postgresql
 
 # dbharness's Redis GET/SET next to redis-benchmark (ratios).
 bench-redis: deps build

@@ -215,6 +215,10 @@ func Find(written string) (Engine, string, error) {
 // for "the" primary: it has one per group, and the message says how to name one.
 var ErrNameAGroup = errors.New("name a group")
 
+// ErrNoProvider is wrapped by CheckProvider for a provider the engine does not have at all
+// (as opposed to one this machine lacks).
+var ErrNoProvider = errors.New("no such provider")
+
 // CheckProvider is the usual Engine.Check: nil for a provider whose check passes, the check's
 // error otherwise, and for a provider the engine lacks (a nil check) an error saying which
 // providers it has. External is always usable here: it is checked at Start against the DSN.
@@ -232,7 +236,7 @@ func CheckProvider(p Provider, display string, checks map[Provider]func() error)
 		}
 	}
 	if slices.Contains(Providers, p) {
-		return fmt.Errorf("%s has no %s provider: use %s", display, p, strings.Join(have, ", "))
+		return fmt.Errorf("%s has no %s provider (%w): use %s", display, p, ErrNoProvider, strings.Join(have, ", "))
 	}
-	return fmt.Errorf("unknown provider %q: %s runs with %s", p, display, strings.Join(have, ", "))
+	return fmt.Errorf("unknown provider %q (%w): %s runs with %s", p, ErrNoProvider, display, strings.Join(have, ", "))
 }

@@ -21,18 +21,18 @@ func analysisSentences(w *World) []Sentence {
 		{Area: "analysis", Keyword: "Then",
 			Pattern: `^the analysis finds an? ([a-z-]+) "([^"]*)"$`,
 			Example: `the analysis finds a key-pattern "user:{id}:session"`,
-			Help:    "Checks that the analysis reported a finding of that kind about that subject (`dbharness metrics` and docs/databases list the kinds per database).",
-			fn:      w.checkFinding},
+			Help:    "Checks that the analysis reported a finding of that kind about that subject (docs/databases list the kinds per database; an unknown kind fails before anything starts).",
+			fn:      w.checkFinding, check: func(p *plan, a args) error { _, err := p.findingKind(a.s[0]); return err }},
 		{Area: "analysis", Keyword: "Then",
 			Pattern: `^the analysis finds an? ([a-z-]+) "([^"]*)" with (at least|at most) (\d+(?:\.\d+)?) ([a-z_]+)$`,
 			Example: `the analysis finds a key-pattern "user:{id}:session" with at least 900 keys`,
 			Help:    "Checks a number of that finding: the name is one of its values (keys, bytes, calls, ...).",
-			fn:      w.checkFindingValue},
+			fn:      w.checkFindingValue, check: func(p *plan, a args) error { return p.findingValue(a.s[0], a.s[4]) }},
 		{Area: "analysis", Keyword: "Then",
 			Pattern: `^the analysis finds no ([a-z-]+)$`,
 			Example: "the analysis finds no big-key",
-			Help:    "Checks that the analysis reported no finding of that kind.",
-			fn:      w.checkNoFinding},
+			Help:    "Checks that the analysis reported no finding of that kind; fails when the analysis could not look (a sample that failed), saying why.",
+			fn:      w.checkNoFinding, check: func(p *plan, a args) error { _, err := p.findingKind(a.s[0]); return err }},
 		{Area: "checks", Keyword: "Then",
 			Pattern: `^no acknowledged write is lost$`,
 			Example: "no acknowledged write is lost",
@@ -44,6 +44,35 @@ func analysisSentences(w *World) []Sentence {
 			Help:    "The same read-back, allowing a share of losses (asynchronous replication may lose the last writes on failover): the measured share goes into the report either way.",
 			fn:      w.checkLossAtMost, check: func(_ *plan, a args) error { _, err := parsePercent(a.s[0]); return err }},
 	}
+}
+
+// findingKind is a kind of finding the declared database reports.
+func (p *plan) findingKind(kind string) (collectors.FindingKind, error) {
+	engine, err := p.needEngine()
+	if err != nil {
+		return collectors.FindingKind{}, err
+	}
+	return collectors.LookupFindingKind(engine, kind)
+}
+
+// findingValue checks that a kind has a value of that name.
+func (p *plan) findingValue(kind, value string) error {
+	k, err := p.findingKind(kind)
+	if err != nil {
+		return err
+	}
+	return checkValueName(k, value)
+}
+
+func checkValueName(k collectors.FindingKind, value string) error {
+	if k.Documents(value) {
+		return nil
+	}
+	var keys []string
+	for _, v := range k.Values {
+		keys = append(keys, v.Key)
+	}
+	return fmt.Errorf("a %s finding has no value %q: its values are %s", k.Kind, value, strings.Join(keys, ", "))
 }
 
 func (w *World) analyze(ctx context.Context) error {
@@ -64,8 +93,16 @@ func (w *World) analyze(ctx context.Context) error {
 	return nil
 }
 
-// findingsOf returns the findings of one kind, analyzing first if no step did.
+// findingsOf returns the findings of one kind, analyzing first if no step did. A kind the
+// database never reports is an error, not an empty list.
 func (w *World) findingsOf(ctx context.Context, kind string) ([]collectors.Finding, error) {
+	db, err := w.needDB()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := collectors.LookupFindingKind(db.engine, kind); err != nil {
+		return nil, err
+	}
 	if !w.analyzed {
 		if err := w.analyze(ctx); err != nil {
 			return nil, err

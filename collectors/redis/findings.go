@@ -1,6 +1,6 @@
 package redis
 
-import "strings"
+import "github.com/dbharness/dbharness/collectors"
 
 // The finding kinds Analyze reports.
 const (
@@ -13,24 +13,14 @@ const (
 	KindPubsub     = "pubsub"
 )
 
-// A FindingKind documents one kind of finding: what its Subject is and what each of its
-// Values means. The docs page is generated from FindingKinds, and the tests check every
-// finding Analyze returns against it.
-type FindingKind struct {
-	Kind    string
-	Subject string
-	About   string
-	// Values by key. A key with "<type>" stands for one key per Redis type (string, hash,
-	// list, set, zset, stream, ...).
-	Values []FindingValue
-}
+// FindingKind and FindingValue are the shared declarations; "<type>" in a key stands for one
+// key per Redis type (string, hash, list, set, zset, stream, ...).
+type (
+	FindingKind  = collectors.FindingKind
+	FindingValue = collectors.FindingValue
+)
 
-// A FindingValue is one key of a finding's Values.
-type FindingValue struct {
-	Key, Help string
-	// Optional values appear only when they apply (a TTL only if some key has one).
-	Optional bool
-}
+func init() { collectors.DeclareFindings(Database, FindingKinds...) }
 
 // FindingKinds lists every kind of finding Analyze reports.
 var FindingKinds = []FindingKind{
@@ -145,24 +135,6 @@ var FindingKinds = []FindingKind{
 // LookupFindingKind returns the documentation of a kind, so a check on a finding's values
 // can refuse a key that kind never has.
 func LookupFindingKind(kind string) (FindingKind, bool) {
-	for _, k := range FindingKinds {
-		if k.Kind == kind {
-			return k, true
-		}
-	}
-	return FindingKind{}, false
-}
-
-// Documents says whether key is a documented value of the kind ("hash_keys" matches
-// "<type>_keys").
-func (k FindingKind) Documents(key string) bool {
-	for _, v := range k.Values {
-		if v.Key == key {
-			return true
-		}
-		if pre, suf, ok := strings.Cut(v.Key, "<type>"); ok && strings.HasPrefix(key, pre) && strings.HasSuffix(key, suf) && len(key) > len(pre)+len(suf) {
-			return true
-		}
-	}
-	return false
+	k, err := collectors.LookupFindingKind(Database, kind)
+	return k, err == nil
 }
