@@ -14,7 +14,7 @@ type fakeEngine struct {
 	usable map[engines.Provider]bool
 }
 
-func (f fakeEngine) Name() string      { return f.name }
+func (f fakeEngine) Name() string { return f.name }
 func (f fakeEngine) Describe() engines.Description {
 	return engines.Description{Display: f.name, Flavors: []engines.Flavor{{Name: f.name}}}
 }

@@ -119,7 +119,7 @@ func (Engine) Describe() engines.Description {
 				}
 				return slotKey(n), nil
 			}}},
-		Nouns: []string{"group"},
+		Nouns:        []string{"group"},
 		FailoverHelp: "Redis: on a cluster, CLUSTER FAILOVER on a replica of the slot's primary (FORCE when the primary is down); in a sentinel group, SENTINEL FAILOVER; on a primary with replicas, REPLICAOF NO ONE on a replica in sync, the others re-pointed.",
 		ExporterPort: 9121, // redis_exporter
 		Requires: []engines.Requirement{
