@@ -184,11 +184,16 @@ func Resolve(ctx context.Context, e Engine, p Provider) (Provider, error) {
 		}
 		reasons = append(reasons, fmt.Sprintf("%s: %v", cand, err))
 	}
-	return "", fmt.Errorf("%s: no provider is usable on this machine:\n  %s", e.Name(), strings.Join(reasons, "\n  "))
+	return "", fmt.Errorf("%s: no provider is usable on this machine (%w):\n  %s", e.Name(), ErrUnavailable, strings.Join(reasons, "\n  "))
 }
 
 // ErrUnsupported is returned by an optional capability the instance's provider lacks.
 var ErrUnsupported = errors.New("not supported by this engine or provider")
+
+// ErrUnavailable is wrapped by Start (and Resolve) when the database cannot run on this
+// machine at all: no provider is usable, or the flavor asked for has none here (MySQL 8
+// where only MariaDB is installed). Scenarios then skip with the reason instead of failing.
+var ErrUnavailable = errors.New("not available on this machine")
 
 // A StatementRunner is an optional Engine capability: run one statement (SQL, or the
 // database's command language) against an instance, for scenarios that change the database
