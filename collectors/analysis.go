@@ -28,6 +28,9 @@ type Finding struct {
 	// Values are the numbers behind the summary, by name with their unit as a suffix
 	// (keys, bytes, seconds, per_second, ratio), for checks and plots.
 	Values map[string]float64 `json:"values,omitempty"`
+	// Detail is the evidence a person needs beyond the summary, several lines long when it
+	// must be (a deadlock's graph), shown in reports and in a failed check's message.
+	Detail string `json:"detail,omitempty"`
 }
 
 // An Analyzer is an optional Collector capability: look deeper than the metrics, at the
@@ -51,6 +54,9 @@ type FindingKind struct {
 	// Values by key. A key with "<type>" stands for a family of keys ("<type>_keys":
 	// hash_keys, set_keys, ...).
 	Values []FindingValue
+	// Queries marks a kind whose subjects are statement texts (normalized, literals as
+	// "?"): `the slow query findings include a query like "..."` searches these kinds.
+	Queries bool
 }
 
 // A FindingValue is one key of a finding's Values.

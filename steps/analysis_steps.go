@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dbharness/dbharness/collectors"
+	"github.com/dbharness/dbharness/collectors/querytext"
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/workloads"
 )
@@ -33,6 +34,17 @@ func analysisSentences(w *World) []Sentence {
 			Example: "the analysis finds no big-key",
 			Help:    "Checks that the analysis reported no finding of that kind; fails when the analysis could not look (a sample that failed), saying why.",
 			fn:      w.checkNoFinding, check: func(p *plan, a args) error { _, err := p.findingKind(a.s[0]); return err }},
+		{Area: "analysis", Keyword: "Then",
+			Pattern: `^the slow query findings include a query like "([^"]+)"$`,
+			Example: `the slow query findings include a query like "UPDATE accounts SET balance"`,
+			Help: "Checks that a statement finding of the analysis (the kinds whose subjects are statements: top statements, slow log entries, ...) " +
+				"contains that text; case, spacing, identifier quotes and literal values do not matter.",
+			fn: w.checkQueryFinding, check: func(p *plan, a args) error { _, err := p.queryKinds(); return err }},
+		{Area: "analysis", Keyword: "Then",
+			Pattern: `^no deadlock is found$`,
+			Example: "no deadlock is found",
+			Help:    "Checks that the analysis found no deadlock since the last workload started; fails with the deadlock's graph (the transactions, their statements, the locks held and waited for, the one rolled back).",
+			fn:      w.checkNoDeadlock, check: func(p *plan, a args) error { _, err := p.findingKind(deadlockKind); return err }},
 		{Area: "checks", Keyword: "Then",
 			Pattern: `^no acknowledged write is lost$`,
 			Example: "no acknowledged write is lost",
@@ -168,9 +180,71 @@ func (w *World) checkNoFinding(ctx context.Context, kind string) error {
 		return err
 	}
 	if len(found) > 0 {
-		return fmt.Errorf("the analysis found %d %s finding(s), first: %s (%s)", len(found), kind, found[0].Summary, found[0].Method)
+		msg := fmt.Sprintf("the analysis found %d %s finding(s), first: %s (%s)", len(found), kind, found[0].Summary, found[0].Method)
+		if found[0].Detail != "" {
+			msg += "\n" + found[0].Detail
+		}
+		return errors.New(msg)
 	}
 	return nil
+}
+
+// deadlockKind is the finding kind `no deadlock is found` checks.
+const deadlockKind = "deadlock"
+
+func (w *World) checkNoDeadlock(ctx context.Context) error { return w.checkNoFinding(ctx, deadlockKind) }
+
+// queryKinds are the declared database's finding kinds whose subjects are statements.
+func (p *plan) queryKinds() ([]string, error) {
+	engine, err := p.needEngine()
+	if err != nil {
+		return nil, err
+	}
+	return queryKindsOf(engine)
+}
+
+func queryKindsOf(engine string) ([]string, error) {
+	var kinds []string
+	for _, k := range collectors.FindingKinds(engine) {
+		if k.Queries {
+			kinds = append(kinds, k.Kind)
+		}
+	}
+	if len(kinds) == 0 {
+		return nil, fmt.Errorf("%s reports no statement findings", engine)
+	}
+	return kinds, nil
+}
+
+func (w *World) checkQueryFinding(ctx context.Context, like string) error {
+	db, err := w.needDB()
+	if err != nil {
+		return err
+	}
+	kinds, err := queryKindsOf(db.engine)
+	if err != nil {
+		return err
+	}
+	var seen []string
+	for _, kind := range kinds {
+		found, err := w.findingsOf(ctx, kind)
+		if err != nil {
+			return err
+		}
+		for _, f := range found {
+			if querytext.Like(f.Subject, like) {
+				return nil
+			}
+			seen = append(seen, fmt.Sprintf("%s %q", kind, f.Subject))
+		}
+	}
+	if len(seen) == 0 {
+		return fmt.Errorf("the analysis found no statement at all (kinds %s): did the workload run, and are the statements digested?", strings.Join(kinds, ", "))
+	}
+	if len(seen) > 10 {
+		seen = append(seen[:10], fmt.Sprintf("and %d more", len(seen)-10))
+	}
+	return fmt.Errorf("no statement finding is like %q; the analysis found %s", like, strings.Join(seen, "; "))
 }
 
 // verify reads back the acknowledged writes of the last run and records what it found.
