@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/engines/provider/native"
 	"github.com/dbharness/dbharness/reports"
 	"github.com/dbharness/dbharness/result"
 	"github.com/dbharness/dbharness/runner"
@@ -105,6 +106,9 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 		return usageError(err)
 	}
 
+	if removed, err := native.SweepStale(""); err == nil && len(removed) > 0 {
+		fmt.Fprintf(stderr, "removed work folders left behind by dbharness runs that were killed:\n  %s\n", strings.Join(removed, "\n  "))
+	}
 	inst, err := startForLoad(ctx, f, stderr)
 	if inst != nil {
 		defer func() {

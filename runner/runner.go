@@ -22,6 +22,7 @@ import (
 
 	_ "github.com/dbharness/dbharness/databases" // every supported database
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/engines/provider/native"
 	"github.com/dbharness/dbharness/reports"
 	"github.com/dbharness/dbharness/result"
 	"github.com/dbharness/dbharness/steps"
@@ -94,6 +95,11 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		}
 	}
 
+	if removed, err := native.SweepStale(opts.WorkDir); err != nil {
+		opts.Logger.Warn("stale work folders", "err", err)
+	} else if len(removed) > 0 {
+		fmt.Fprintf(opts.Stderr, "removed %s left behind by dbharness runs that were killed:\n  %s\n", plural(len(removed), "work folder"), strings.Join(removed, "\n  "))
+	}
 	report := &result.Report{SchemaVersion: result.SchemaVersion, StartedAt: time.Now(), Environment: result.DetectEnvironment()}
 	var mu sync.Mutex
 	var progress io.Writer

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dbharness/dbharness/collectors"
@@ -261,8 +262,11 @@ func (w *World) explain(err error) error {
 		case <-w.db.inst.Done():
 			if exit := w.db.inst.Err(); exit != nil {
 				w.rec.Partial = true
+				exitMsg, stepMsg := engines.RedactDSN(exit.Error()), engines.RedactDSN(err.Error())
+				// The step's own error often quotes the exit (with its log tail): say it once.
+				stepMsg = strings.Replace(stepMsg, exitMsg, "the exit above", 1)
 				return fmt.Errorf("%s at %s exited during the step (results so far are kept): %s\n(the step itself said: %s)",
-					w.db.engine, w.db.inst.Info().Address, engines.RedactDSN(exit.Error()), engines.RedactDSN(err.Error()))
+					w.db.engine, w.db.inst.Info().Address, exitMsg, stepMsg)
 			}
 		default:
 		}
