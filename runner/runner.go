@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -45,8 +46,11 @@ type Options struct {
 	Stdout      io.Writer // godog's formatter output
 	Stderr      io.Writer // progress line, summaries, report paths
 	Progress    bool      // show the live progress line (a terminal)
-	Logger      *slog.Logger
-	TestingT    *testing.T // run scenarios as subtests (go test)
+	// CreateMissingBaselines creates baselines that have no accepted runs from the runs
+	// compared with them, instead of failing (a first CI run).
+	CreateMissingBaselines bool
+	Logger                 *slog.Logger
+	TestingT               *testing.T // run scenarios as subtests (go test)
 }
 
 // Outcome is how a run ended.
@@ -107,11 +111,12 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		progress = opts.Stderr
 	}
 	stepOpts := steps.Options{
-		Provider: opts.Provider,
-		DSN:      ExternalDSN,
-		WorkDir:  opts.WorkDir,
-		Progress: progress,
-		Logger:   opts.Logger,
+		CreateMissingBaselines: opts.CreateMissingBaselines,
+		Provider:               opts.Provider,
+		DSN:                    ExternalDSN,
+		WorkDir:                opts.WorkDir,
+		Progress:               progress,
+		Logger:                 opts.Logger,
 		Record: func(s *result.Scenario) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -195,7 +200,7 @@ func validate(features []parsedFeature) []string {
 				}
 				texts = append(texts, t)
 			}
-			for _, p := range checker.Check(texts) {
+			for _, p := range checker.Check(filepath.Dir(pickle.Uri), texts) {
 				msg := fmt.Sprintf("%s:%d: %v", pickle.Uri, p.Line, p.Err)
 				if !seen[msg] {
 					seen[msg] = true

@@ -39,6 +39,7 @@ func definitions(w *World) []Sentence {
 	var all []Sentence
 	all = append(all, databaseSentences(w)...)
 	all = append(all, dataSentences(w)...)
+	all = append(all, sqlSentences(w)...)
 	all = append(all, loadSentences(w)...)
 	all = append(all, executorSentences(w)...)
 	all = append(all, checkSentences(w)...)

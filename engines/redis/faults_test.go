@@ -366,7 +366,7 @@ func TestSpecsTheEngineRefuses(t *testing.T) {
 		{engines.Spec{Topology: redis.ReplicatedTopology(0)}, "at least one replica"},
 		{engines.Spec{Version: "6.2"}, "redis 6.2 is not installed here"},
 		{engines.Spec{Flavor: "valkey"}, "unknown flavor"},
-		{engines.Spec{Provider: engines.ProviderEmbedded}, "no embedded server"},
+		{engines.Spec{Provider: engines.ProviderEmbedded}, "no embedded provider"},
 		{engines.Spec{Provider: engines.ProviderExternal}, "needs a DSN"},
 		{engines.Spec{Provider: engines.ProviderExternal, DSN: "redis://:pw@127.0.0.1"}, "not host:port"},
 	} {
