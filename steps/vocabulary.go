@@ -10,6 +10,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/dbharness/dbharness/collectors/querytext"
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/result"
 )
@@ -72,9 +73,10 @@ func InitializeScenario(sc *godog.ScenarioContext, opts Options) {
 		return ctx, nil
 	})
 	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
-		c := result.Check{Step: st.Text, Status: status.String(), Passed: status == godog.StepPassed}
+		// Note: a step may quote a secret (ALTER ROLE ... PASSWORD '...'): the record never does.
+		c := result.Check{Step: querytext.Secrets(st.Text), Status: status.String(), Passed: status == godog.StepPassed}
 		if err != nil && status == godog.StepFailed {
-			c.Message = engines.RedactDSN(err.Error())
+			c.Message = querytext.Secrets(err.Error())
 		}
 		w.rec.Checks = append(w.rec.Checks, c)
 		return ctx, nil

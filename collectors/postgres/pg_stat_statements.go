@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dbharness/dbharness/collectors"
+	"github.com/dbharness/dbharness/collectors/querytext"
 	"github.com/dbharness/dbharness/collectors/catalog"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -198,12 +199,13 @@ func statementsError(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// NormalizeQuery collapses runs of whitespace in a query text to one space and truncates
-// it to at most n runes, ending a cut text with "...". pg_stat_statements has already
-// replaced the constants with $1, $2, ...
+// NormalizeQuery makes a query text safe to show and short: secrets masked and literals made
+// "?" (pg_stat_statements replaces constants with $1, $2, ... but keeps utility statements
+// such as ALTER ROLE ... PASSWORD verbatim), whitespace collapsed, truncated to at most n
+// runes with "..." at the end of a cut text.
 func NormalizeQuery(q string, n int) string {
 	const mark = "..."
-	out := strings.Join(strings.Fields(q), " ")
+	out := querytext.SQL(q, querytext.PostgreSQL)
 	if utf8.RuneCountInString(out) <= n {
 		return out
 	}

@@ -339,3 +339,52 @@ func TestNormalizeQuery(t *testing.T) {
 		}
 	}
 }
+
+// A password set on the server reaches pg_stat_statements verbatim (utility statements are
+// not normalized): no metric label and no top statement may carry it.
+func TestAPasswordInAStatementNeverReachesALabel(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	const secret = "hunter2-SECRET"
+	c := connect(t, dsn)
+	for _, q := range []string{
+		"CREATE ROLE dbh_app LOGIN PASSWORD '" + secret + "'",
+		"ALTER ROLE dbh_app PASSWORD '" + secret + "'",
+		"ALTER ROLE dbh_app WITH ENCRYPTED PASSWORD '" + secret + "' VALID UNTIL 'infinity'",
+	} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { c.Exec(context.Background(), "DROP ROLE IF EXISTS dbh_app") })
+	_, reg := open(t, dsn, collectors.WithSetting(postgres.SettingStatementsLimit, "1000"))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sawRole := false
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if strings.Contains(l.GetValue(), secret) {
+					t.Errorf("%s{%s=%q} carries the password", mf.GetName(), l.GetName(), l.GetValue())
+				}
+				if strings.Contains(l.GetValue(), "ROLE dbh_app") {
+					sawRole = true
+				}
+			}
+		}
+	}
+	if !sawRole {
+		t.Error("the ALTER ROLE statements are not among the labels: the test saw nothing to check")
+	}
+	top, err := postgres.TopStatements(ctx, c, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range top {
+		if strings.Contains(s.Query, secret) {
+			t.Errorf("top statement %q carries the password", s.Query)
+		}
+	}
+}
