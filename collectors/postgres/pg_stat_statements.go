@@ -10,8 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/dbharness/dbharness/collectors"
-	"github.com/dbharness/dbharness/collectors/querytext"
 	"github.com/dbharness/dbharness/collectors/catalog"
+	"github.com/dbharness/dbharness/collectors/querytext"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
