@@ -62,9 +62,12 @@ WHERE s.queryid IS NOT NULL
 GROUP BY d.datname, s.queryid
 ORDER BY sum(s.total_exec_time) DESC, s.queryid
 LIMIT $1`
+	// Note: a queryid can have several rows (per user, and a PREPARE shares the queryid of
+	// the statement it prepares): the text shown is the one of the row with the most calls.
 	statStatementsTextQuery = `SELECT DISTINCT ON (d.datname, s.queryid) d.datname, s.queryid, left(s.query, $2)
 FROM pg_stat_statements(true) s JOIN pg_database d ON d.oid = s.dbid
-WHERE s.queryid = ANY($1)`
+WHERE s.queryid = ANY($1)
+ORDER BY d.datname, s.queryid, s.calls DESC`
 )
 
 // statStatements scrapes the top statements of pg_stat_statements by total execution time.

@@ -19,6 +19,8 @@ Feature: Your own schema and workload in plain files: a double-entry ledger
       | iterations            | count>600   |
     And the invariants of the workload hold
     And the metric "postgresql_xact_commit_total" increases by at least 400
+    And the slow query findings include a query like "UPDATE accounts SET balance = balance + ?"
+    And the slow query findings do not include a sequential scan on "accounts"
     And there is no regression against the baseline "ledger/postings" or record it as the first baseline
 
   Scenario: A schema and seed data written in the feature, and a statement that changes them
