@@ -45,7 +45,6 @@ const applicationName = "dbharness-collector"
 // A Scraper is one PostgreSQL scraper.
 type Scraper = collectors.Scraper[*pgxpool.Pool]
 
-
 func init() {
 	collectors.Register(Database, open)
 }
