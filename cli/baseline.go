@@ -187,13 +187,23 @@ func baselineRecord(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	s := store.New(f.root)
+	before := 0
+	if old, err := s.Load(f.name); err == nil {
+		before = len(old.Runs)
+	}
 	b, err := s.Record(f.name, runs...)
 	if err != nil {
 		return loadError(err)
 	}
 	path, _ := s.Path(f.name)
-	first := b.Runs[len(b.Runs)-len(runs)].ID
-	fmt.Fprintf(stdout, "recorded %s into %s (runs %d to %d; %d in all)\n", plural(len(runs), "run"), path, first, first+len(runs)-1, len(b.Runs))
+	switch added := len(b.Runs) - before; {
+	case added == 0:
+		fmt.Fprintf(stdout, "the %s were recorded in %s already; nothing new (%d in all)\n", plural(len(runs), "run"), path, len(b.Runs))
+	case added < len(runs):
+		fmt.Fprintf(stdout, "recorded %s into %s (runs %d to %d; %d of the %d were there already; %d in all)\n", plural(added, "run"), path, b.Runs[before].ID, b.Runs[len(b.Runs)-1].ID, len(runs)-added, len(runs), len(b.Runs))
+	default:
+		fmt.Fprintf(stdout, "recorded %s into %s (runs %d to %d; %d in all)\n", plural(added, "run"), path, b.Runs[before].ID, b.Runs[len(b.Runs)-1].ID, len(b.Runs))
+	}
 	if b.Generation == 0 {
 		fmt.Fprintf(stdout, "nothing is accepted yet: make the latest runs the baseline with `dbharness baseline accept --name %s --runs %d`\n", f.name, min(len(b.Runs), stats.MinRuns(1-gate.DefaultConfidence)))
 	}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/dbharness/dbharness/cli"
 	"github.com/dbharness/dbharness/engines/postgres/pgtest"
 	"github.com/dbharness/dbharness/engines/provider/native"
@@ -69,7 +71,7 @@ func TestEnginesSaysWhichProvidersWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := out.String()
-	if !strings.Contains(s, "postgresql") || !strings.Contains(s, "native    yes") || !strings.Contains(s, "embedded  no: PostgreSQL has no embedded server") {
+	if !strings.Contains(s, "postgresql") || !strings.Contains(s, "native    yes") || !strings.Contains(s, "embedded  no: PostgreSQL has no embedded provider") {
 		t.Errorf("engines output:\n%s", s)
 	}
 }
@@ -77,7 +79,7 @@ func TestEnginesSaysWhichProvidersWork(t *testing.T) {
 func TestRunLeavesNoServerBehind(t *testing.T) {
 	workdir := workDir(t)
 	out := t.TempDir()
-	cmd := exec.Command(binary, "run", "testdata/short.feature", "--workdir", workdir, "--out", out, "--no-colors")
+	cmd := exec.Command(binary, "run", "testdata/short.feature", "--provider", "native", "--workdir", workdir, "--out", out, "--no-colors")
 	output, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, output)
@@ -90,25 +92,47 @@ func TestRunLeavesNoServerBehind(t *testing.T) {
 	}
 }
 
+// pointSelects asks the PostgreSQL server running under workdir (through its socket) how many
+// point selects it has served; 0 while there is none or it does not answer yet.
+func pointSelects(workdir string) int64 {
+	socks, _ := filepath.Glob(filepath.Join(workdir, "dbharness-postgresql-*", ".s.PGSQL.*"))
+	if len(socks) == 0 {
+		return 0
+	}
+	port := strings.TrimPrefix(filepath.Ext(socks[0]), ".")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=%s user=postgres dbname=postgres", filepath.Dir(socks[0]), port))
+	if err != nil {
+		return 0
+	}
+	defer conn.Close(context.Background())
+	var n int64
+	if err := conn.QueryRow(ctx, "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE query LIKE 'SELECT abalance FROM pgbench_accounts%'").Scan(&n); err != nil {
+		return 0
+	}
+	return n
+}
+
 func TestInterruptedRunStopsEverythingAndKeepsPartialResults(t *testing.T) {
 	workdir := workDir(t)
 	out := t.TempDir()
-	cmd := exec.Command(binary, "run", "testdata/long.feature", "--workdir", workdir, "--out", out, "--no-colors")
+	cmd := exec.Command(binary, "run", "testdata/long.feature", "--provider", "native", "--workdir", workdir, "--out", out, "--no-colors")
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait until the server runs and the load has had a moment, then press Ctrl-C.
-	deadline := time.Now().Add(60 * time.Second)
-	for len(native.ProcessesUnder(workdir)) == 0 && time.Now().Before(deadline) {
+	// Wait until the load has run a few hundred point selects (the server says so), then
+	// press Ctrl-C.
+	deadline := time.Now().Add(2 * time.Minute)
+	for pointSelects(workdir) < 500 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the load did not get going within 2 minutes:\n%s", output.String())
+		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if len(native.ProcessesUnder(workdir)) == 0 {
-		cmd.Process.Kill()
-		t.Fatalf("no server started within 60s:\n%s", output.String())
-	}
-	time.Sleep(4 * time.Second)
 	cmd.Process.Signal(syscall.SIGINT)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()

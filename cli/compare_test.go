@@ -74,12 +74,13 @@ func TestCompareBuildsTheBaseAtAGitRefAndAlternates(t *testing.T) {
 	if _, err := exec.Command("git", "rev-parse", "--verify", "HEAD").Output(); err != nil {
 		t.Skipf("not in a git checkout with a commit (%v): --base REF needs one", err)
 	}
+	before, _ := exec.Command("git", "worktree", "list").Output()
 	_, md := compareOutcome(t, "--base", "HEAD", "--runs", "2", "testdata/short.feature")
 	if !strings.Contains(md, "2 baseline runs, 2 candidate runs") {
 		t.Errorf("markdown:\n%s", md)
 	}
-	if out, _ := exec.Command("git", "worktree", "list").Output(); strings.Count(string(out), "\n") > 1 {
-		t.Errorf("the base worktree was not removed:\n%s", out)
+	if after, _ := exec.Command("git", "worktree", "list").Output(); string(after) != string(before) {
+		t.Errorf("the base worktree was not removed:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
 

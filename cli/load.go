@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/engines/provider/native"
 	"github.com/dbharness/dbharness/reports"
 	"github.com/dbharness/dbharness/result"
 	"github.com/dbharness/dbharness/runner"
 	"github.com/dbharness/dbharness/workloads"
 	"github.com/dbharness/dbharness/workloads/load"
 	"github.com/dbharness/dbharness/workloads/thresholds"
-	"github.com/dbharness/dbharness/workloads/ycsb"
 )
 
 // ExitThresholds is the exit code of `dbharness load` when a threshold fails (k6's too).
@@ -100,11 +100,14 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError(err)
 	}
-	wl, err := resolveWorkload(f.engine, f.workload)
+	wl, fileDataset, err := resolveWorkload(f.engine, f.workload)
 	if err != nil {
 		return usageError(err)
 	}
 
+	if removed, err := native.SweepStale(""); err == nil && len(removed) > 0 {
+		fmt.Fprintf(stderr, "removed work folders left behind by dbharness runs that were killed:\n  %s\n", strings.Join(removed, "\n  "))
+	}
 	inst, err := startForLoad(ctx, f, stderr)
 	if inst != nil {
 		defer func() {
@@ -126,14 +129,15 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 	info := inst.Info()
 	rec.Engine = &info
 	if f.scale > 0 {
-		name := f.dataset
+		name, ds := f.dataset, workloads.Dataset(nil)
 		if name == "" {
-			name = wl.Dataset()
+			name, ds = wl.Dataset(), fileDataset
 		}
-		if err := loadDataset(ctx, f.engine, name, f.scale, target, stderr); err != nil {
+		took, err := loadDataset(ctx, f.engine, name, ds, f.scale, target, stderr)
+		if err != nil {
 			return ExitError{Code: ExitFailed, Err: err}
 		}
-		rec.Datasets = append(rec.Datasets, result.Dataset{Name: name, Scale: f.scale})
+		rec.Datasets = append(rec.Datasets, result.Dataset{Name: name, Scale: f.scale, Duration: took})
 	}
 	run, err := workloads.ForRun(ctx, workloads.Slowed(wl, f.injectDelay), target)
 	if err != nil {
@@ -268,24 +272,10 @@ func loadEngine(flag, workload string) (string, error) {
 	return "", fmt.Errorf("load: %s have a workload %q: choose one with --engine", strings.Join(have, " and "), workload)
 }
 
-// resolveWorkload finds a registered workload, or reads a YCSB workload file for the engine.
-func resolveWorkload(engine, name string) (workloads.Workload, error) {
-	if !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") {
-		return workloads.Lookup(engine, name)
-	}
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, fmt.Errorf("workload file: %w", err)
-	}
-	spec, err := ycsb.Parse(name, b)
-	if err != nil {
-		return nil, err
-	}
-	db, err := ycsb.LookupDB(engine)
-	if err != nil {
-		return nil, err
-	}
-	return ycsb.NewWorkload(engine, db, spec), nil
+// resolveWorkload finds a registered workload, or reads a workload file (YCSB properties or
+// a declarative SQL workload) for the engine, with the dataset the file declares.
+func resolveWorkload(engine, name string) (workloads.Workload, workloads.Dataset, error) {
+	return workloads.Resolve(engine, name, "")
 }
 
 // startForLoad starts the engine, or connects to the DSN given.
@@ -311,17 +301,22 @@ func startForLoad(ctx context.Context, f loadFlags, stderr io.Writer) (engines.I
 	return inst, nil
 }
 
-func loadDataset(ctx context.Context, engine, name string, scale int, t workloads.Target, stderr io.Writer) error {
-	ds, err := workloads.LookupDataset(engine, name)
-	if err != nil {
-		return err
+// loadDataset loads ds (or the registered dataset name when ds is nil) and says how long it
+// took.
+func loadDataset(ctx context.Context, engine, name string, ds workloads.Dataset, scale int, t workloads.Target, stderr io.Writer) (time.Duration, error) {
+	if ds == nil {
+		var err error
+		if ds, err = workloads.ResolveDataset(engine, name, ""); err != nil {
+			return 0, err
+		}
 	}
 	started := time.Now()
 	if err := ds.Load(ctx, t, scale, nil); err != nil {
-		return fmt.Errorf("load dataset %q at scale %d: %w", name, scale, err)
+		return 0, fmt.Errorf("load dataset %q at scale %d: %w", name, scale, err)
 	}
-	fmt.Fprintf(stderr, "dataset %s at scale %d loaded in %s\n", name, scale, time.Since(started).Round(time.Millisecond))
-	return nil
+	took := time.Since(started)
+	fmt.Fprintf(stderr, "dataset %s at scale %d loaded in %s\n", name, scale, took.Round(time.Millisecond))
+	return took, nil
 }
 
 // startCPUProfile profiles the harness's own CPU use, for finding what limits the load it

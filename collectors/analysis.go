@@ -31,6 +31,16 @@ type Finding struct {
 	// Detail is the evidence a person needs beyond the summary, several lines long when it
 	// must be (a deadlock's graph), shown in reports and in a failed check's message.
 	Detail string `json:"detail,omitempty"`
+	// Unavailable, when set, makes this no finding but a gap: the analysis could not look
+	// for findings of Kind (a sample that failed, a plan it could not read), and says why.
+	// A check that there is no finding of the kind fails on it instead of passing on
+	// nothing.
+	Unavailable string `json:"unavailable,omitempty"`
+}
+
+// Gap is the finding that says findings of kind could not be looked for, and why.
+func Gap(kind, reason string) Finding {
+	return Finding{Kind: kind, Unavailable: reason, Summary: "could not be looked for: " + reason}
 }
 
 // An Analyzer is an optional Collector capability: look deeper than the metrics, at the
@@ -54,9 +64,6 @@ type FindingKind struct {
 	// Values by key. A key with "<type>" stands for a family of keys ("<type>_keys":
 	// hash_keys, set_keys, ...).
 	Values []FindingValue
-	// Queries marks a kind whose subjects are statement texts (normalized, literals as
-	// "?"): `the slow query findings include a query like "..."` searches these kinds.
-	Queries bool
 }
 
 // A FindingValue is one key of a finding's Values.

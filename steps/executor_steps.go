@@ -15,7 +15,7 @@ import (
 func executorSentences(w *World) []Sentence {
 	return []Sentence{
 		w.loadSentence(Sentence{Area: "load", Keyword: "When",
-			Pattern: `^the "([^"]+)" workload ramps from (\d+(?:\.\d+)?) to (\d+(?:\.\d+)?) operations per second over (\S+) with up to (\d+) workers?$`,
+			Pattern: `^the (?:workload )?"([^"]+)"(?: workload)? ramps from (\d+(?:\.\d+)?) to (\d+(?:\.\d+)?) operations per second over (\S+) with up to (\d+) workers?$`,
 			Example: `the "ycsb-a" workload ramps from 10 to 200 operations per second over 30s with up to 32 workers`,
 			Help:    "Open-loop load whose rate ramps linearly (k6's ramping-arrival-rate); half the workers connect before the start, more join when all are busy."},
 			5, noArg, func(a args) (string, load.Options, error) {
@@ -25,7 +25,7 @@ func executorSentences(w *World) []Sentence {
 					Stages: []load.Stage{{Duration: d, Target: int(atof(a.s[2]))}}, PreAllocatedVUs: max(1, workers/2), MaxVUs: workers}, err
 			}, w.runWorkload),
 		w.loadSentence(Sentence{Area: "load", Keyword: "When",
-			Pattern: `^the "([^"]+)" workload ramps from (\d+) to (\d+) workers over (\S+)$`,
+			Pattern: `^the (?:workload )?"([^"]+)"(?: workload)? ramps from (\d+) to (\d+) workers over (\S+)$`,
 			Example: `the "point-select" workload ramps from 1 to 16 workers over 20s`,
 			Help:    "Closed-loop load whose worker count ramps linearly (k6's ramping-vus)."},
 			4, noArg, func(a args) (string, load.Options, error) {
@@ -47,7 +47,7 @@ func executorSentences(w *World) []Sentence {
 				return a.s[1], load.Options{Executor: "per-vu-iterations", Iterations: int64(atoi(a.s[2])), VUs: atoi(a.s[0])}, nil
 			}, w.runWorkload),
 		w.loadSentence(Sentence{Area: "load", Keyword: "When",
-			Pattern: `^the "([^"]+)" workload runs with:$`,
+			Pattern: `^the (?:workload )?"([^"]+)"(?: workload)? runs with:$`,
 			Example: `the "tpcb" workload runs with:`,
 			Table:   "| executor | ramping-arrival-rate |\n| startRate | 50 |\n| stages | 10s:200, 20s:200, 10s:0 |\n| preAllocatedVUs | 8 |\n| maxVUs | 32 |",
 			Help: "Any k6 executor, with k6's option names in a two-column table: executor, vus, duration, rate, timeUnit, " +

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,9 +16,27 @@ import (
 	"github.com/dbharness/dbharness/workloads/load"
 )
 
+// runs counts the runs made, so each one started at an instant of its own.
+var runs atomic.Int64
+
 func run(opsPerSec float64) Run {
 	return Run{Scenario: "s", Workload: "postgresql/tpcb", Executor: "constant-vus",
+		Start: time.Unix(1_700_000_000, runs.Add(1)), Seed: 42,
 		Total: Measures{Name: "*", Count: 100, OpsPerSec: opsPerSec, P95: time.Millisecond}}
+}
+
+// A run recorded twice (a scenario that records, then compares and records again) is kept
+// once.
+func TestRecordingARunTwiceKeepsItOnce(t *testing.T) {
+	s := New(t.TempDir())
+	a, b := run(1), run(2)
+	if _, err := s.Record("x/y", a); err != nil {
+		t.Fatal(err)
+	}
+	bl, err := s.Record("x/y", a, b)
+	if err != nil || len(bl.Runs) != 2 || bl.Runs[0].ID != 1 || bl.Runs[1].ID != 2 {
+		t.Fatalf("Record = %+v, %v; want runs 1 and 2, the first once", bl, err)
+	}
 }
 
 func TestPathRejectsEscapingNames(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -116,7 +118,9 @@ func (c *Collector) Analyze(ctx context.Context) ([]collectors.Finding, error) {
 	}
 	elapsed := max(now.at.Sub(base.at).Seconds(), 1e-3)
 	var out []collectors.Finding
-	out = append(out, c.statementFindings(digestDeltas(base, now), elapsed, note)...)
+	ds := digestDeltas(base, now)
+	out = append(out, c.statementFindings(ds, elapsed, note)...)
+	out = append(out, fullScanFindings(base, now, ds, note)...)
 	out = append(out, waitFindings(base, now, note)...)
 	dl, err := c.deadlockFinding(ctx, db, now.deadlocks-base.deadlocks, note)
 	if err != nil {
@@ -207,15 +211,9 @@ func (c *Collector) statementFindings(ds []digest, elapsed float64, note string)
 			if d.hasQuantiles {
 				v["p95_seconds"], v["p99_seconds"] = d.p95, d.p99
 			}
-			out = append(out, collectors.Finding{Kind: KindStatement, Subject: text, Values: v, Method: method,
+			out = append(out, collectors.Finding{Kind: KindSlowQuery, Subject: text, Values: v, Method: method,
 				Summary: fmt.Sprintf("#%d by time: %.0f calls, %s in all (%s each), %.1f rows examined per row", i+1, d.calls,
 					seconds(d.seconds), seconds(d.seconds/d.calls), perRow(d))})
-		}
-		if d.noIndexUsed > 0 || d.fullJoin > 0 {
-			out = append(out, collectors.Finding{Kind: KindFullScan, Subject: text, Method: method,
-				Summary: fmt.Sprintf("%.0f of %.0f executions scanned without an index (%.0f rows examined, %.1f per row)", max(d.noIndexUsed, d.fullJoin), d.calls, d.rowsExamined, perRow(d)),
-				Values: map[string]float64{"calls": d.calls, "no_index_used": d.noIndexUsed, "full_joins": d.fullJoin,
-					"rows_examined": d.rowsExamined, "rows_examined_per_row": perRow(d), "total_seconds": d.seconds}})
 		}
 		if r := perRow(d); r >= c.opts.examinedRatio && d.rowsExamined >= 100 {
 			out = append(out, collectors.Finding{Kind: KindExaminedRows, Subject: text, Method: method,
@@ -234,6 +232,56 @@ func (c *Collector) statementFindings(ds []digest, elapsed float64, note string)
 
 func seconds(s float64) string {
 	return time.Duration(s * float64(time.Second)).Round(time.Microsecond).String()
+}
+
+// fullScanFindings are the tables read without an index since the base snapshot, with the
+// statements that name them and scanned without an index.
+func fullScanFindings(base, now *snapshot, ds []digest, note string) []collectors.Finding {
+	tables := map[string]*collectors.Finding{}
+	all := map[string]float64{} // rows read from each table through anything
+	for k, x := range now.indexes {
+		r := since(x.fetch, base.indexes[k].fetch)
+		all[x.schema+"."+x.table] += r
+		if x.index != "NONE" || r == 0 {
+			continue
+		}
+		tables[x.schema+"."+x.table] = &collectors.Finding{Kind: KindFullScan, Subject: x.table,
+			Method: "table_io_waits_summary_by_index_usage rows without an index, and events_statements_summary_by_digest, deltas since Mark on the primary" + note,
+			Values: map[string]float64{"rows": r, "statements": 0, "scans": 0}}
+	}
+	var out []collectors.Finding
+	for _, name := range slices.Sorted(maps.Keys(tables)) {
+		f := tables[name]
+		f.Values["share_of_reads"] = f.Values["rows"] / all[name]
+		var example string
+		for _, d := range ds {
+			if d.noIndexUsed > 0 && namesTable(d.text, f.Subject) {
+				f.Values["statements"]++
+				f.Values["scans"] += d.noIndexUsed
+				if example == "" {
+					example = statementText(d, 80)
+				}
+			}
+		}
+		f.Summary = fmt.Sprintf("%s: %.0f rows read without an index (%.0f%% of the rows read from it)", name, f.Values["rows"], 100*f.Values["share_of_reads"])
+		if example != "" {
+			f.Summary += fmt.Sprintf(", by %.0f statement(s) that scanned %.0f times, e.g. %s", f.Values["statements"], f.Values["scans"], example)
+		}
+		out = append(out, *f)
+	}
+	return out
+}
+
+// namesTable says whether a statement's text names table, quoted or not.
+func namesTable(text, table string) bool {
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !(r == '_' || r == '$' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+	}) {
+		if w == strings.ToLower(table) {
+			return true
+		}
+	}
+	return false
 }
 
 // waitFindings are the wait events that waited longest since the base snapshot.
@@ -300,12 +348,11 @@ func (c *Collector) slowFindings(path string, start int64, note string) []collec
 	}
 	method := "slow query log " + path + " since Mark, grouped by shape" + note
 	if start < 0 {
-		return []collectors.Finding{{Kind: KindSlowQuery, Subject: "(unavailable)", Method: method,
-			Summary: "the slow query log is not readable from here (the server runs elsewhere, or in a container): no slow log findings"}}
+		return []collectors.Finding{collectors.Gap(KindSlowLog, "the slow query log "+path+" is not readable from here (the server runs elsewhere, or in a container)")}
 	}
 	entries, _, err := slowLogFrom(path, start)
 	if err != nil {
-		return []collectors.Finding{{Kind: KindSlowQuery, Subject: "(unavailable)", Method: method, Summary: "reading the slow query log failed: " + err.Error()}}
+		return []collectors.Finding{collectors.Gap(KindSlowLog, "reading the slow query log "+path+" failed: "+err.Error())}
 	}
 	type group struct {
 		entries, total, max, lock, examined, sent float64
@@ -341,7 +388,7 @@ func (c *Collector) slowFindings(path string, start int64, note string) []collec
 	var out []collectors.Finding
 	for _, s := range shapes {
 		g := groups[s]
-		out = append(out, collectors.Finding{Kind: KindSlowQuery, Subject: s, Method: method,
+		out = append(out, collectors.Finding{Kind: KindSlowLog, Subject: s, Method: method,
 			Summary: fmt.Sprintf("%.0f slow log entries, %s in all, the longest %s", g.entries, seconds(g.total), seconds(g.max)),
 			Values: map[string]float64{"entries": g.entries, "total_seconds": g.total, "mean_seconds": g.total / g.entries, "max_seconds": g.max,
 				"lock_seconds": g.lock, "rows_examined": g.examined, "rows_sent": g.sent}})

@@ -4,11 +4,11 @@ import "github.com/dbharness/dbharness/collectors"
 
 // The finding kinds Analyze reports.
 const (
-	KindStatement      = "statement"
+	KindSlowQuery      = "slow-query"
 	KindFullScan       = "full-scan"
 	KindExaminedRows   = "examined-rows"
 	KindTmpDiskTable   = "tmp-disk-table"
-	KindSlowQuery      = "slow-query"
+	KindSlowLog        = "slow-log"
 	KindDeadlock       = "deadlock"
 	KindUnusedIndex    = "unused-index"
 	KindRedundantIndex = "redundant-index"
@@ -32,10 +32,9 @@ const digestWindow = "events_statements_summary_by_digest deltas since Mark, on 
 // FindingKinds lists every kind of finding Analyze reports.
 var FindingKinds = []FindingKind{
 	{
-		Kind:    KindStatement,
+		Kind:    KindSlowQuery,
 		Subject: "the statement's digest text, literals as ? (cut at statements.query_length)",
-		About:   "The analysis.statements statements that took the most time. " + digestWindow,
-		Queries: true,
+		About:   "The analysis.statements statements that took the most time (`the slow query findings include a query like \"...\"` searches them). " + digestWindow,
 		Values: []FindingValue{
 			{Key: "calls", Help: "executions since Mark"},
 			{Key: "calls_per_second", Help: "calls over the seconds since Mark"},
@@ -58,23 +57,21 @@ var FindingKinds = []FindingKind{
 	},
 	{
 		Kind:    KindFullScan,
-		Subject: "the statement's digest text",
-		About:   "Statements that scanned a table without an index (SUM_NO_INDEX_USED or SUM_SELECT_FULL_JOIN grew) since Mark. " + digestWindow,
-		Queries: true,
+		Subject: "the table read without an index, as the statements name it (no schema)",
+		About: "Tables that rows were read from without any index since Mark (table_io_waits_summary_by_index_usage rows with no index: full scans), " +
+			"with the slow-query statements that name the table and scanned without an index (SUM_NO_INDEX_USED); " +
+			"`the slow query findings do not include a full scan on \"t\"` checks them.",
 		Values: []FindingValue{
-			{Key: "calls", Help: "executions since Mark"},
-			{Key: "no_index_used", Help: "executions that scanned without an index"},
-			{Key: "full_joins", Help: "joins that scanned a table without an index"},
-			{Key: "rows_examined", Help: "rows read"},
-			{Key: "rows_examined_per_row", Help: "rows read per row returned or changed"},
-			{Key: "total_seconds", Help: "time spent executing it"},
+			{Key: "rows", Help: "rows read from the table without an index since Mark"},
+			{Key: "share_of_reads", Help: "rows / all rows read from the table since Mark (0 to 1)"},
+			{Key: "statements", Help: "statements that name the table and scanned without an index since Mark"},
+			{Key: "scans", Help: "executions of those statements that scanned without an index"},
 		},
 	},
 	{
 		Kind:    KindExaminedRows,
 		Subject: "the statement's digest text",
 		About:   "Statements that read at least analysis.examined_ratio rows (default 10) per row they returned or changed, and 100 rows in all, since Mark: a missing or unselective index. " + digestWindow,
-		Queries: true,
 		Values: []FindingValue{
 			{Key: "calls", Help: "executions since Mark"},
 			{Key: "rows_examined", Help: "rows read"},
@@ -87,7 +84,6 @@ var FindingKinds = []FindingKind{
 		Kind:    KindTmpDiskTable,
 		Subject: "the statement's digest text",
 		About:   "Statements that created internal temporary tables on disk since Mark (a GROUP BY or ORDER BY too big for tmp_table_size, or with TEXT columns). " + digestWindow,
-		Queries: true,
 		Values: []FindingValue{
 			{Key: "calls", Help: "executions since Mark"},
 			{Key: "tmp_disk_tables", Help: "temporary tables created on disk"},
@@ -96,11 +92,10 @@ var FindingKinds = []FindingKind{
 		},
 	},
 	{
-		Kind:    KindSlowQuery,
+		Kind:    KindSlowLog,
 		Subject: "the statement's shape as the slow log has it, literals as ? (secrets masked), cut at statements.query_length",
 		About: "Entries of the slow query log written since Mark (statements slower than long_query_time, 0.1 s on servers the engine starts), grouped by shape. " +
 			"The log is read from its file, so the collector must run on the server's machine (native servers); the collector's own entries are left out.",
-		Queries: true,
 		Values: []FindingValue{
 			{Key: "entries", Help: "slow log entries of the shape since Mark"},
 			{Key: "total_seconds", Help: "their summed Query_time"},
