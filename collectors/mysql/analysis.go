@@ -156,7 +156,7 @@ func since(now, base float64) float64 {
 func digestDeltas(base, now *snapshot) []digest {
 	var out []digest
 	for k, d := range now.digests {
-		if d.schema == "" || systemSchema(d.schema) || d.id == "" {
+		if d.schema == "" || systemSchema(d.schema) || d.id == "" || readsCatalog(d.text) {
 			continue
 		}
 		b := base.digests[k]
@@ -183,6 +183,13 @@ func digestDeltas(base, now *snapshot) []digest {
 		return out[i].key() < out[j].key()
 	})
 	return out
+}
+
+// readsCatalog says whether a statement reads the server's own tables (a workload looking
+// up its tables in information_schema): not the workload's data.
+func readsCatalog(text string) bool {
+	t := strings.ToLower(text)
+	return strings.Contains(t, "information_schema") || strings.Contains(t, "performance_schema")
 }
 
 // perRow is rows examined per row returned or changed.

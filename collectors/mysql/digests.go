@@ -136,8 +136,12 @@ func statementText(d digest, n int) string {
 	if d.id == "" {
 		return otherStatements
 	}
-	return cut(querytext.SQL(d.text, querytext.MySQL), n)
+	return cut(querytext.SQL(digestSpelling.Replace(d.text), querytext.MySQL), n)
 }
+
+// digestSpelling undoes the digest's spelling of synonyms: it prints the keyword its lexer
+// maps a word to, so a DISTINCT written by the workload reads DISTINCTROW.
+var digestSpelling = strings.NewReplacer("DISTINCTROW ", "DISTINCT ")
 
 // cut truncates s to n runes, ending a cut text with "...".
 func cut(s string, n int) string {

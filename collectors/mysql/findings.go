@@ -26,7 +26,7 @@ func init() { collectors.DeclareFindings(Database, FindingKinds...) }
 
 // digestWindow says how statement findings are counted; the kinds share it.
 const digestWindow = "events_statements_summary_by_digest deltas since Mark, on the primary (after a failover, since the new primary started). " +
-	"Statements run without a default database are left out, and so are the server's own schemas: the collector and the engine connect without one. " +
+	"Statements run without a default database are left out (the collector and the engine connect without one), and so are those in the server's own schemas or reading information_schema and performance_schema. " +
 	"MariaDB does not digest server-side prepared statements (they count as statement/com/Execute); the workloads interpolate their parameters."
 
 // FindingKinds lists every kind of finding Analyze reports.
