@@ -11,8 +11,8 @@ import (
 	engmysql "github.com/dbharness/dbharness/engines/mysql"
 	"github.com/dbharness/dbharness/engines/mysql/mysqltest"
 	"github.com/dbharness/dbharness/workloads"
-	wmysql "github.com/dbharness/dbharness/workloads/mysql"
 	"github.com/dbharness/dbharness/workloads/load"
+	wmysql "github.com/dbharness/dbharness/workloads/mysql"
 )
 
 func target(t *testing.T) (workloads.Target, *sql.DB) {
