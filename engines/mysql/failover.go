@@ -75,6 +75,12 @@ func (in *instance) Failover(ctx context.Context, target string) error {
 	if err := in.admin.exec(ctx, cand, d.Stop, d.Reset, "SET GLOBAL read_only = OFF"); err != nil {
 		return fmt.Errorf("mysql replicated: promote %s: %w", cand.Name, err)
 	}
+	if err := in.setSemiSync(ctx, cand, true); err != nil {
+		return err
+	}
+	if old.Reachable() {
+		_ = in.setSemiSync(ctx, old, false) // it becomes a replica
+	}
 	in.mu.Lock()
 	in.primary = slices.Index(in.nodes(), cand)
 	in.promoted = applied["pos"]
@@ -215,6 +221,9 @@ func (in *instance) afterRestart(ctx context.Context, n *node) error {
 	}
 	p := in.primaryNode()
 	if n == p {
+		if err := in.setSemiSync(ctx, n, true); err != nil {
+			return err
+		}
 		return in.admin.exec(ctx, n, "SET GLOBAL read_only = OFF")
 	}
 	d := dialectFor(in.flavor)

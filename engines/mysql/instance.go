@@ -33,6 +33,7 @@ type instance struct {
 	target   Target // the DSN, parsed
 	flavor   string
 	topology string
+	semiSync bool       // the primary waits for a replica's acknowledgement
 	set      *nodes.Set // node-1 (the first primary), node-2, ...
 	log      *slog.Logger
 	admin    admin
@@ -55,7 +56,7 @@ var (
 )
 
 func newInstance(pl *plan) *instance {
-	in := &instance{flavor: pl.flavor, topology: pl.topology, log: pl.log, sockets: map[string]string{}}
+	in := &instance{flavor: pl.flavor, topology: pl.topology, semiSync: pl.semiSync, log: pl.log, sockets: map[string]string{}}
 	in.set = nodes.NewSet("mysql "+pl.topology, in.log)
 	in.set.AfterRestart = in.afterRestart
 	in.admin = admin{user: "root", socket: in.socketOf}

@@ -71,9 +71,11 @@ func defaultSettings(pl *plan) map[string]string {
 			"relay_log_recovery": "ON",
 		})
 		if pl.semiSync {
+			// Note: the primary's side is switched on by the engine once its replicas are
+			// connected (see semiSync): from the start, every set-up statement would wait
+			// rpl_semi_sync_master_timeout (10 s) for an acknowledgement nobody can send.
 			maps.Copy(s, map[string]string{
-				"rpl_semi_sync_master_enabled": "ON",
-				"rpl_semi_sync_slave_enabled":  "ON",
+				"rpl_semi_sync_slave_enabled": "ON",
 				// Note: AFTER_SYNC waits for the replica before the commit is visible to anyone,
 				// so no client can read a write a failover then loses.
 				"rpl_semi_sync_master_wait_point": "AFTER_SYNC",

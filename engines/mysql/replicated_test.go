@@ -211,3 +211,58 @@ func TestReplicationLagCountsTransactionsAndTime(t *testing.T) {
 		return nil
 	})
 }
+
+func TestPlannedFailoverMakesTheOldPrimaryAReplica(t *testing.T) {
+	ctx := context.Background()
+	inst := replicated(t, 2, "async")
+	nodes, _ := inst.Nodes(ctx)
+	primary := open(t, inst.DSN(), nodes[0].Addr)
+	if _, err := primary.ExecContext(ctx, "CREATE TABLE t (id INT PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	// Writes go on through the failover, as a workload's would.
+	stop := make(chan struct{})
+	writing := make(chan struct{})
+	go func() {
+		defer close(writing)
+		for i := 1000; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			primary.ExecContext(ctx, "INSERT INTO t VALUES (?)", i)
+		}
+	}()
+	for i := range 20 {
+		primary.ExecContext(ctx, "INSERT INTO t VALUES (?)", i)
+	}
+	if err := inst.Failover(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	<-writing
+	p, _ := inst.Primary(ctx, "")
+	newPrimary := open(t, inst.DSN(), p.Addr)
+	for i := 20; i < 40; i++ {
+		if _, err := newPrimary.ExecContext(ctx, "INSERT INTO t VALUES (?)", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "every replica, the old primary too, catches up", func() error {
+		lags, err := inst.ReplicationLag(ctx)
+		if err != nil {
+			return err
+		}
+		for _, l := range lags {
+			if l.Behind != 0 || l.Problem != "" {
+				return fmt.Errorf("%+v", l)
+			}
+		}
+		return nil
+	})
+	var n int
+	if err := primary.QueryRowContext(ctx, "SELECT count(*) FROM t WHERE id < 1000").Scan(&n); err != nil || n != 40 {
+		t.Errorf("the old primary has %d rows, %v; want 40", n, err)
+	}
+}

@@ -36,6 +36,9 @@ func (in *instance) finish(ctx context.Context, pl *plan) error {
 		if err := in.waitCaughtUp(ctx, d, p, all[1:]); err != nil {
 			return err
 		}
+		if err := in.setSemiSync(ctx, p, true); err != nil {
+			return err
+		}
 		in.target.Scheme = SchemeReplicated
 		in.target.Addrs = nil
 		for _, n := range all {
@@ -94,6 +97,22 @@ func (in *instance) pointAt(ctx context.Context, r, p *node, from string) error 
 		d.ChangeSource(host, port, in.target.User, in.target.Password, from), d.Start)
 	if err != nil {
 		return fmt.Errorf("mysql %s: make %s a replica of %s: %w", in.topology, r.Name, p.Name, err)
+	}
+	return nil
+}
+
+// setSemiSync switches the primary side of semi-synchronous replication on or off on n,
+// when the topology asked for it.
+func (in *instance) setSemiSync(ctx context.Context, n *node, on bool) error {
+	if !in.semiSync {
+		return nil
+	}
+	v := "OFF"
+	if on {
+		v = "ON"
+	}
+	if err := in.admin.exec(ctx, n, "SET GLOBAL rpl_semi_sync_master_enabled = "+v); err != nil {
+		return fmt.Errorf("mysql %s: semi-synchronous replication on %s: %w", in.topology, n.Name, err)
 	}
 	return nil
 }

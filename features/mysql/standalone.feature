@@ -35,3 +35,15 @@ Feature: MariaDB under sysbench's OLTP load: thresholds, the server's counters a
     And the analysis finds a slow-query "SELECT `c` FROM `sbtest1` WHERE ID = ?" with at least 1000 calls
     And the analysis finds no full-scan
     And the analysis finds no examined-rows
+
+  # Exists to fail: the second comparison must find the regression, and name the server's
+  # counters that moved with it. `make test` runs it with the baselines in a temporary folder.
+  @expected-failure
+  Scenario: Point selects without their primary key are a regression, with the metrics that moved
+    Given a regression means more than 5% slower at 99% confidence
+    And the baseline comparison uses 5 runs per side
+    When the "oltp_point_select" workload runs for 1s with 2 workers
+    Then there is no regression against the baseline "mysql/oltp_point_select" or record it as the first baseline
+    When the statement "ALTER TABLE sbtest1 MODIFY id INT NOT NULL, DROP PRIMARY KEY" runs
+    And the "oltp_point_select" workload runs for 1s with 2 workers
+    Then there is no regression against the baseline "mysql/oltp_point_select"

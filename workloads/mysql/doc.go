@@ -25,4 +25,13 @@ func init() {
 		workloads.Register(OLTP{Shape: shape})
 	}
 	ycsb.RegisterDB(Database, YCSB{})
+	workloads.RegisterDataset(AckedDataset{})
+	workloads.Register(AckedWrites{})
+	workloads.RegisterDataset(LedgerDataset{})
+	workloads.Register(LedgerProcedure{})
+	workloads.RegisterDataset(BulkDataset{})
+	workloads.Register(Bulk{})
+	workloads.Register(Bulk{LoadData: true})
+	workloads.RegisterDataset(DeadlockDataset{})
+	workloads.Register(Deadlocks{})
 }

@@ -1,0 +1,73 @@
+package mysql_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dbharness/dbharness/engines/mysql/mysqltest"
+	"github.com/dbharness/dbharness/workloads"
+	"github.com/dbharness/dbharness/workloads/load"
+	wmysql "github.com/dbharness/dbharness/workloads/mysql"
+)
+
+// A planned failover while acked-writes runs: the workers find the new primary by
+// themselves, nothing acknowledged is lost, and every node, the old primary too, catches up.
+func TestAckedWritesThroughAPlannedFailover(t *testing.T) {
+	inst := mysqltest.Replicated(t, 2)
+	tg := workloads.Target{Engine: wmysql.Database, DSN: inst.DSN()}
+	ctx := context.Background()
+	w, _ := workloads.Lookup(wmysql.Database, "acked-writes")
+	run, err := workloads.ForRun(ctx, w, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		s   *load.Summary
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := load.Run(ctx, run, tg, load.Options{Executor: "constant-vus", VUs: 4, Duration: 3 * time.Second})
+		done <- result{s, err}
+	}()
+	time.Sleep(time.Second) // Note: the fault comes under load, a second into the run
+	if err := inst.Failover(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	p, _ := inst.Primary(ctx, "")
+	if p.Name == "node-1" {
+		t.Fatal("node-1 is still the primary")
+	}
+	v, err := run.(workloads.Verifier).Verify(ctx, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Acknowledged < 100 || v.Lost != 0 {
+		t.Errorf("verification %+v: want many acknowledged writes and none lost", v)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		lags, err := inst.ReplicationLag(ctx)
+		if err == nil {
+			err = fmt.Errorf("%+v", lags)
+			for _, l := range lags {
+				if l.Behind != 0 || l.Problem != "" {
+					goto wait
+				}
+			}
+			break
+		}
+	wait:
+		if time.Now().After(deadline) {
+			t.Fatalf("the replicas did not catch up: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("%d writes acknowledged, %d failed during the failover", v.Acknowledged, v.Unacknowledged)
+}
