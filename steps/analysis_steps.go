@@ -286,8 +286,9 @@ func (w *World) checkNoFinding(ctx context.Context, kind string) error {
 // deadlockKind is the finding kind `no deadlock is found` checks.
 const deadlockKind = "deadlock"
 
-func (w *World) checkNoDeadlock(ctx context.Context) error { return w.checkNoFinding(ctx, deadlockKind) }
-
+func (w *World) checkNoDeadlock(ctx context.Context) error {
+	return w.checkNoFinding(ctx, deadlockKind)
+}
 
 // verify reads back the acknowledged writes of the last run and records what it found.
 func (w *World) verify(ctx context.Context) (workloads.Verification, error) {

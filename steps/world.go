@@ -81,6 +81,11 @@ type World struct {
 	wantsAnalysis bool
 	// datasets are the datasets this scenario loaded, by the dataset's own name.
 	datasets map[string]bool
+	// lag samples the replication lag while a workload runs (topologies with replicas);
+	// lastLag is the one of the last run, for the lag check.
+	lag, lastLag *lagWatch
+	// loadEnd is when the last workload run ended.
+	loadEnd time.Time
 }
 
 // database is a started engine and what watches it.
@@ -132,6 +137,10 @@ func (w *World) close() error {
 	defer cancel()
 	var errs []error
 	w.stopBackground()
+	if w.lag != nil {
+		w.lag.finish()
+		w.lag = nil
+	}
 	if db := w.db; db != nil {
 		if db.sampler != nil {
 			set := db.sampler.Stop()
