@@ -147,6 +147,7 @@ func (w *World) start(ctx context.Context, name string, spec engines.Spec) error
 			// Note: a database this machine cannot run skips the scenario with the reason,
 			// as docs/adding-a-database.md promises, instead of failing it.
 			w.rec.Warnings = append(w.rec.Warnings, "skipped: "+msg)
+			w.skipped = true
 			return fmt.Errorf("%w: %s", godog.ErrSkip, msg)
 		}
 		return errors.New(msg)

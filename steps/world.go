@@ -86,6 +86,8 @@ type World struct {
 	lag, lastLag *lagWatch
 	// loadEnd is when the last workload run ended.
 	loadEnd time.Time
+	// skipped is set when the scenario's database cannot run on this machine.
+	skipped bool
 }
 
 // database is a started engine and what watches it.
