@@ -36,21 +36,12 @@ func image(pl *plan) string {
 	return "mariadb:" + v
 }
 
-// dockerArgs are the server options as command-line arguments (the images' entrypoints pass
-// them on to the server). MySQL spells a few MariaDB options differently or lacks them.
+// dockerArgs are the server options as command-line arguments: the images' entrypoints pass
+// them on to the server (mysqld and mariadbd take the same spellings of these).
 func dockerArgs(pl *plan) []string {
-	s := maps.Clone(pl.settings)
-	if pl.flavor == FlavorMySQL {
-		delete(s, "performance_schema_consumer_statements_digest") // on by default, and spelled otherwise
-		for _, k := range []string{"innodb_buffer_pool_dump_at_shutdown", "innodb_buffer_pool_load_at_startup"} {
-			if _, set := pl.spec.Settings[k]; !set {
-				delete(s, k)
-			}
-		}
-	}
 	var args []string
-	for _, k := range slices.Sorted(maps.Keys(s)) {
-		args = append(args, "--"+strings.ReplaceAll(k, "_", "-")+"="+s[k])
+	for _, k := range slices.Sorted(maps.Keys(pl.settings)) {
+		args = append(args, "--"+strings.ReplaceAll(k, "_", "-")+"="+pl.settings[k])
 	}
 	return args
 }

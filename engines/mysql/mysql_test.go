@@ -181,3 +181,28 @@ func TestExternalBadAddressNamesItWithoutPassword(t *testing.T) {
 	}
 	_ = filepath.Join
 }
+
+// MySQL 8 runs in Docker only; where no Docker engine answers, the test says so and skips.
+func TestDockerMySQL8(t *testing.T) {
+	ctx := context.Background()
+	if err := (mysql.Engine{}).Check(ctx, engines.ProviderDocker); err != nil {
+		t.Skip("MySQL 8 runs in Docker, and no Docker engine answers here: " + err.Error())
+	}
+	inst, err := mysql.Engine{}.Start(ctx, engines.Spec{Provider: engines.ProviderDocker, Version: "8.4",
+		Settings: map[string]string{"max_connections": "77"}})
+	if inst != nil {
+		defer inst.Stop(ctx)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := inst.Info()
+	if info.Flavor != "mysql" || !strings.HasPrefix(info.Version, "8.4") || info.Settings["max_connections"] != "77" {
+		t.Errorf("info = %+v, want MySQL 8.4 with max_connections 77", info)
+	}
+	db := open(t, inst.DSN(), "")
+	var quantiles int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'performance_schema' AND TABLE_NAME = 'events_statements_summary_by_digest' AND COLUMN_NAME LIKE 'QUANTILE%'").Scan(&quantiles); err != nil || quantiles == 0 {
+		t.Errorf("MySQL 8's digest percentiles: %d columns, %v", quantiles, err)
+	}
+}
