@@ -6,10 +6,13 @@
 #      sysbench runs twice a round, with server-side prepared statements (its default) and
 #      without (text statements, as dbharness sends them so MariaDB digests them);
 #   3. one scrape of the same sources: dbharness's collector vs prometheus-mysqld-exporter,
-#      alternating: the scrape's wall time, the series it returns, and the server CPU it costs.
-# It prints each measure and the ratio dbharness / peer.
+#      alternating: the scrape's wall time, the series it returns, and the server CPU it costs;
+#   4. replication lag and catch-up time of a primary with 2 replicas under oltp_write_only;
+#   5. start-up time of a standalone server and of a primary with 2 replicas (to replicating
+#      and caught up), natively.
+# It prints each measure and, where there is a peer, the ratio dbharness / peer.
 # Usage: scripts/bench-mysql.sh   (make bench-mysql builds bin/dbharness first)
-#        THREADS=8 TABLES=4 SECONDS_RUN=10 ROUNDS=2 SCRAPES=20 to change the defaults.
+#        THREADS=8 TABLES=4 SECONDS_RUN=10 ROUNDS=2 SCRAPES=20 STARTS=5 to change the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin/dbharness}
@@ -18,6 +21,7 @@ TABLES=${TABLES:-4}
 SECONDS_RUN=${SECONDS_RUN:-10}
 ROUNDS=${ROUNDS:-2}
 SCRAPES=${SCRAPES:-20}
+STARTS=${STARTS:-5}
 [ -x "$BIN" ] || { echo "build dbharness first: make build" >&2; exit 2; }
 command -v sysbench >/dev/null || { echo "sysbench not found: make deps (apt-get install sysbench)" >&2; exit 2; }
 EXPORTER=$(command -v prometheus-mysqld-exporter || true)
@@ -108,14 +112,67 @@ done
 python3 - "$MYDIR/scrapes-dbh" "$MYDIR/scrapes-exp" "$SCRAPES" <<'PY'
 import statistics, sys
 def col(path, i): return [float(l.split()[i]) for l in open(path)]
-d, e, n = sys.argv[1], sys.argv[2], sys.argv[3]
-print(f"\n{'one scrape (median of ' + n + ')':30} {'dbharness':>12} {'mysqld_exporter':>16} {'ratio':>7}")
-for name, i, unit in [("wall time", 0, "ms"), ("series", 1, ""), ("server CPU", 2, "ms")]:
-    a, b = statistics.median(col(d, i)), statistics.median(col(e, i))
-    if unit == "ms":
-        a, b = 1000 * a, 1000 * b
-    print(f"{name + (' (' + unit + ')' if unit else ''):30} {a:12.1f} {b:16.1f} {a / b if b else float('nan'):7.2f}")
-cpu_d, cpu_e = sum(col(d, 2)), sum(col(e, 2))
-print(f"{'server CPU, all scrapes (ms)':30} {1000*cpu_d:12.1f} {1000*cpu_e:16.1f} {cpu_d / cpu_e if cpu_e else float('nan'):7.2f}")
+d, e, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+print(f"\n{'one scrape (' + str(n) + ' each)':30} {'dbharness':>12} {'mysqld_exporter':>16} {'ratio':>7}")
+for name, i, f in [("wall time, median (ms)", 0, 1000), ("series", 1, 1)]:
+    a, b = f * statistics.median(col(d, i)), f * statistics.median(col(e, i))
+    print(f"{name:30} {a:12.1f} {b:16.1f} {a / b if b else float('nan'):7.2f}")
+# Note: the server's CPU is counted in clock ticks (10 ms): per scrape it is the total over n.
+a, b = 1000 * sum(col(d, 2)) / n, 1000 * sum(col(e, 2)) / n
+print(f"{'server CPU per scrape (ms)':30} {a:12.1f} {b:16.1f} {a / b if b else float('nan'):7.2f}")
 print("(the same sources: global status and variables, INNODB_METRICS, top 20 statement digests, index I/O waits,\n wait events, replica status; ratio = dbharness / mysqld_exporter)")
 PY
+kill $exp_pid $dbh_pid 2>/dev/null; wait $exp_pid $dbh_pid 2>/dev/null || true
+trap my_stop EXIT
+
+# 4 and 5 run scenarios of their own, on servers dbharness starts natively.
+cat >"$MYDIR/bench.feature" <<FEATURE
+@mysql
+Feature: MySQL benchmark scenarios, run by scripts/bench-mysql.sh
+  @standalone
+  Scenario: a standalone server
+    Given a MariaDB database
+
+  @replicated
+  Scenario: a primary with 2 replicas
+    Given a MariaDB primary with 2 replicas
+
+  @lag
+  Scenario: replication lag under oltp_write_only
+    Given a MariaDB primary with 2 replicas
+    And the "sysbench" dataset at scale $TABLES
+    When the "oltp_write_only" workload runs for ${SECONDS_RUN}s with $THREADS workers
+    Then replication lag stays below 1h
+    And the replicas catch up within 10m
+FEATURE
+mkdir -p "$MYDIR/work"; chmod 755 "$MYDIR/work"
+run_bench() { # TAG OUT: runs one scenario of the bench feature, verbosely
+  "$BIN" run "$MYDIR/bench.feature" --tags "@$1" --provider native --workdir "$MYDIR/work" --out "$2" \
+    --format progress --no-colors -v >"$MYDIR/run.log" 2>&1 || { cat "$MYDIR/run.log" >&2; exit 1; }
+}
+run_bench lag "$MYDIR/out-lag"
+python3 - "$MYDIR/out-lag/result.json" "$THREADS" "$SECONDS_RUN" <<'PY'
+import json, re, sys
+r = json.load(open(sys.argv[1]))
+s = r["scenarios"][0]
+load = s["loads"][-1]["total"]
+lag = next(e["text"] for e in s["events"] if e["kind"] == "replication")
+caught = next(e for e in s["events"] if e["kind"] == "recovered")
+print(f"\nprimary with 2 replicas, oltp_write_only, {sys.argv[2]} workers for {sys.argv[3]}s: {load['ops_per_sec']:.0f} transactions/s on the primary")
+print(f"  {lag.split(': ', 1)[1]}")
+print(f"  caught up {caught['after_ns'] / 1e9:.2f}s after the load ended")
+PY
+printf '\n%-34s %s\n' "start-up, native ($STARTS each)" "median (min-max), to ready for clients"
+for topo in standalone replicated; do
+  : >"$MYDIR/starts"
+  for _ in $(seq "$STARTS"); do
+    run_bench "$topo" "$MYDIR/out-start"
+    sed -n 's/.*msg="database started".*took=\([0-9.]*\)\(ms\|s\).*/\1 \2/p' "$MYDIR/run.log" >>"$MYDIR/starts"
+  done
+  python3 - "$MYDIR/starts" "$topo" <<'PY'
+import statistics, sys
+v = [float(a) / (1000 if u == "ms" else 1) for a, u in (l.split() for l in open(sys.argv[1]))]
+name = {"standalone": "standalone server", "replicated": "primary + 2 replicas, caught up"}[sys.argv[2]]
+print(f"{name:34} {statistics.median(v):.2f}s ({min(v):.2f}-{max(v):.2f}s)")
+PY
+done
