@@ -146,15 +146,14 @@ func (w *oltpWorker) event(ctx context.Context, c *sql.Conn, rng *rand.Rand) err
 	case shapeInsert:
 		return exec(ctx, c, st.insertNew, id(), digits(rng, cTemplate), digits(rng, padTemplate))
 	}
-	if _, err := c.ExecContext(ctx, "BEGIN"); err != nil {
+	if err := exec(ctx, c, "BEGIN"); err != nil {
 		return err
 	}
 	if err := w.transaction(ctx, c, st, id, rng); err != nil {
-		_, _ = c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		_ = exec(context.WithoutCancel(ctx), c, "ROLLBACK")
 		return err
 	}
-	_, err := c.ExecContext(ctx, "COMMIT")
-	return err
+	return exec(ctx, c, "COMMIT")
 }
 
 func (w *oltpWorker) transaction(ctx context.Context, c *sql.Conn, st *tableStatements, id func() int, rng *rand.Rand) error {
@@ -230,7 +229,18 @@ func driverValue(a any) driver.Value {
 	return a
 }
 
+// exec runs a statement that returns no rows, through the driver's connection as query does.
 func exec(ctx context.Context, c *sql.Conn, q string, args ...any) error {
-	_, err := c.ExecContext(ctx, q, args...)
-	return err
+	named := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		named[i] = driver.NamedValue{Ordinal: i + 1, Value: driverValue(a)}
+	}
+	return c.Raw(func(dc any) error {
+		ec, ok := dc.(driver.ExecerContext)
+		if !ok {
+			return errors.New("the MySQL driver's connection cannot execute")
+		}
+		_, err := ec.ExecContext(ctx, q, named)
+		return err
+	})
 }
