@@ -52,8 +52,8 @@ func TestFeatures(t *testing.T) {
 	if len(outcome.Report.Scenarios) < 3 {
 		t.Errorf("ran %d scenarios, want at least 3", len(outcome.Report.Scenarios))
 	}
-	if len(outcome.Files) != 3 {
-		t.Errorf("report files = %v, want result.json, report.md and report.junit.xml", outcome.Files)
+	if len(outcome.Files) != 4 {
+		t.Errorf("report files = %v, want result.json, report.md, report.junit.xml and results.bench.txt", outcome.Files)
 	}
 }
 
