@@ -81,6 +81,8 @@ type World struct {
 	wantsAnalysis bool
 	// datasets are the datasets this scenario loaded, by the dataset's own name.
 	datasets map[string]bool
+	// wrap, if not nil, wraps every workload before it runs (a session's calibration delay).
+	wrap func(workloads.Workload) workloads.Workload
 }
 
 // database is a started engine and what watches it.
