@@ -257,9 +257,6 @@ func loadEngine(flag, workload string) (string, error) {
 	return "", fmt.Errorf("load: %s have a workload %q: choose one with --engine", strings.Join(have, " and "), workload)
 }
 
-
-
-
 // startCPUProfile profiles the harness's own CPU use, for finding what limits the load it
 // can drive; "" profiles nothing.
 func startCPUProfile(path string) (stop func(), err error) {
