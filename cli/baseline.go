@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -215,6 +217,7 @@ func baselineCompare(args []string, stdout, stderr io.Writer) error {
 	threshold := f.fs.String("threshold", "5%", "a regression is a change for the worse of more than this")
 	confidence := f.fs.String("confidence", "99%", "how sure the gate must be (the test's alpha is 1 - confidence)")
 	inconclusive := f.fs.String("inconclusive", "fail", "when the runs cannot decide: fail (exit 3) or pass (exit 0)")
+	benchDir := f.fs.String("bench", "", "also write baseline.bench.txt and candidate.bench.txt (the Go benchmark format, for benchstat) into this folder")
 	if err := f.parse(args, true); err != nil {
 		return err
 	}
@@ -240,6 +243,17 @@ func baselineCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	rep := gate.Compare(f.name, base, cand, opts)
 	rep.AddHistory(b.Runs, cand, stats.EDivisiveConfig{})
+	if *benchDir != "" {
+		for name, runs := range map[string][]store.Run{"baseline.bench.txt": base, "candidate.bench.txt": cand} {
+			var buf bytes.Buffer
+			if err := writeBench(&buf, runs); err != nil {
+				return ExitError{Code: ExitFailed, Err: err}
+			}
+			if err := result.WriteFileAtomic(filepath.Join(*benchDir, name), buf.Bytes()); err != nil {
+				return ExitError{Code: ExitFailed, Err: err}
+			}
+		}
+	}
 	if f.json {
 		if err := baselineWriteJSON(stdout, rep); err != nil {
 			return err

@@ -235,3 +235,37 @@ func TestLoadRunsAnyExecutorWithThresholds(t *testing.T) {
 		t.Errorf("an unknown workload: exit %d\n%s", code, out)
 	}
 }
+
+// `dbharness load` runs through the steps' session: its result carries the database's
+// metrics of the run (collectors opened), the dataset's load time and the analysis.
+func TestLoadRecordsDatabaseMetricsDatasetTimeAndFindings(t *testing.T) {
+	t.Setenv("DBHARNESS_POSTGRESQL_DSN", pgtest.DSN(t))
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	err := cli.Run(context.Background(), []string{"load", "--workload", "tpcb", "--scale", "1", "--vus", "2",
+		"--duration", "1s", "--out", out}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("load: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	r, err := result.ReadJSON(filepath.Join(out, "result.json"))
+	if err != nil || len(r.Scenarios) != 1 {
+		t.Fatalf("result.json: %v %+v", err, r)
+	}
+	s := r.Scenarios[0]
+	if len(s.Datasets) != 1 || s.Datasets[0].Duration <= 0 {
+		t.Errorf("datasets %+v, want pgbench with its load time", s.Datasets)
+	}
+	if s.Metrics == nil || len(s.Metrics.Series) == 0 {
+		t.Error("no database metrics in the result: the collectors did not run")
+	}
+	found := false
+	for _, f := range s.Findings {
+		found = found || (f.Kind == "slow-query" && strings.Contains(f.Subject, "UPDATE pgbench_accounts"))
+	}
+	if !found {
+		t.Errorf("no slow-query finding of the transfer's UPDATE: %+v", s.Findings)
+	}
+	if _, err := os.Stat(filepath.Join(out, "results.bench.txt")); err != nil {
+		t.Errorf("results.bench.txt: %v", err)
+	}
+}

@@ -2,7 +2,6 @@ package steps
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/cucumber/godog"
@@ -61,7 +60,7 @@ func executorSentences(w *World) []Sentence {
 }
 
 // optionsFromTable reads k6's option names (any case, with or without dashes or spaces) from
-// a two-column table.
+// a two-column table, through the parser `dbharness load`'s flags use too.
 func optionsFromTable(table *godog.Table) (load.Options, error) {
 	var o load.Options
 	if table == nil {
@@ -71,57 +70,16 @@ func optionsFromTable(table *godog.Table) (load.Options, error) {
 		if len(row.Cells) != 2 {
 			return o, fmt.Errorf("table row %d: want two cells, option | value", i+1)
 		}
-		key, val := normalizeKey(row.Cells[0].Value), strings.TrimSpace(row.Cells[1].Value)
-		if i == 0 && key == "option" {
+		name, val := row.Cells[0].Value, row.Cells[1].Value
+		if i == 0 && strings.EqualFold(strings.TrimSpace(name), "option") {
 			continue // a header row
 		}
-		var err error
-		switch key {
-		case "executor":
-			o.Executor = val
-		case "vus", "workers":
-			o.VUs, err = strconv.Atoi(val)
-		case "duration":
-			o.Duration, err = parseDuration(val)
-		case "rate":
-			o.Rate, err = strconv.ParseFloat(val, 64)
-		case "timeunit":
-			o.TimeUnit, err = parseDuration(val)
-		case "preallocatedvus":
-			o.PreAllocatedVUs, err = strconv.Atoi(val)
-		case "maxvus":
-			o.MaxVUs, err = strconv.Atoi(val)
-		case "startrate":
-			o.StartRate, err = strconv.ParseFloat(val, 64)
-		case "startvus":
-			o.StartVUs, err = strconv.Atoi(val)
-		case "stages":
-			o.Stages, err = load.ParseStages(val)
-		case "iterations":
-			o.Iterations, err = strconv.ParseInt(val, 10, 64)
-		case "maxduration":
-			o.MaxDuration, err = parseDuration(val)
-		case "gracefulstop":
-			o.GracefulStop, err = parseDuration(val)
-		case "gracefulrampdown":
-			o.GracefulRampDown, err = parseDuration(val)
-		case "optimeout":
-			o.OpTimeout, err = parseDuration(val)
-		case "seed":
-			o.Seed, err = strconv.ParseInt(val, 10, 64)
-		default:
-			return o, fmt.Errorf("table row %d: unknown option %q: valid options are executor, vus, duration, rate, timeUnit, preAllocatedVUs, maxVUs, startRate, startVUs, stages, iterations, maxDuration, gracefulStop, gracefulRampDown, opTimeout, seed", i+1, row.Cells[0].Value)
-		}
-		if err != nil {
-			return o, fmt.Errorf("table row %d: %s %q: %v", i+1, row.Cells[0].Value, val, err)
+		if err := load.SetOption(&o, name, val); err != nil {
+			return o, fmt.Errorf("table row %d: %w", i+1, err)
 		}
 	}
 	if o.Executor == "" {
 		return o, fmt.Errorf("the table names no executor: add a row | executor | %s |", strings.Join(load.Executors(), " or "))
 	}
 	return o, nil
-}
-
-func normalizeKey(s string) string {
-	return strings.NewReplacer(" ", "", "-", "", "_", "").Replace(strings.ToLower(strings.TrimSpace(s)))
 }

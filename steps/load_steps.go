@@ -149,9 +149,12 @@ func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options)
 			w.rec.Warnings = append(w.rec.Warnings, fmt.Sprintf("analysis: could not mark the start of %s: %v", name, engines.RedactDSN(err.Error())))
 		}
 	}
+	if w.wrap != nil {
+		wl = w.wrap(wl)
+	}
 	run, err := workloads.ForRun(ctx, wl, w.target())
 	if err != nil {
-		return nil, opts, nil, w.explain(fmt.Errorf("workload %q: %w", name, err))
+		return nil, opts, nil, w.skipUnavailable(err, w.explain(fmt.Errorf("workload %q: %w", name, err)))
 	}
 	if len(w.abortOn) > 0 {
 		if err := thresholds.CheckOps(w.abortOn, workloads.OperationNames(run)); err != nil {
@@ -288,5 +291,5 @@ func (w *World) explain(err error) error {
 		default:
 		}
 	}
-	return errors.New(engines.RedactDSN(err.Error()))
+	return engines.Redact(err)
 }

@@ -81,13 +81,15 @@ type World struct {
 	wantsAnalysis bool
 	// datasets are the datasets this scenario loaded, by the dataset's own name.
 	datasets map[string]bool
+	// wrap, if not nil, wraps every workload before it runs (a session's calibration delay).
+	wrap func(workloads.Workload) workloads.Workload
+	// skipped is why the scenario was skipped: what it needs is not available here.
+	skipped string
 	// lag samples the replication lag while a workload runs (topologies with replicas);
 	// lastLag is the one of the last run, for the lag check.
 	lag, lastLag *lagWatch
 	// loadEnd is when the last workload run ended.
 	loadEnd time.Time
-	// skipped is set when the scenario's database cannot run on this machine.
-	skipped bool
 }
 
 // database is a started engine and what watches it.

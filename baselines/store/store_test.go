@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,6 +177,41 @@ func TestReduce(t *testing.T) {
 	}
 	if _, ok := got["db_gone"]; ok {
 		t.Error("a gauge sampled only before the window counted")
+	}
+	// Each label set is kept under its series name, so attribution can name it.
+	if m := got[`db_reads_total{t="a"}`]; m.Stat != PerSecond || m.Value != 10 {
+		t.Errorf(`db_reads_total{t="a"} = %+v, want 10 per second`, m)
+	}
+	if _, ok := got[`db_reads_total{t="b"}`]; !ok {
+		t.Errorf("the second label set is missing: %v", got)
+	}
+}
+
+// Only the largest label sets of a metric are kept, so a metric with thousands of them
+// (one per statement) stays a few numbers per run.
+func TestReduceKeepsTheLargestLabelSets(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var set sampler.Set
+	for i := range 20 {
+		set.Series = append(set.Series, sampler.Series{Name: "db_q_seconds_total", Type: "counter",
+			Labels: map[string]string{"query": fmt.Sprintf("q%02d", i)},
+			Points: []sampler.Point{pt(t0, 0), pt(t0.Add(time.Second), float64(i))}})
+	}
+	got := Reduce(set, t0, t0.Add(time.Second))
+	kept := 0
+	for k := range got {
+		if strings.HasPrefix(k, "db_q_seconds_total{") {
+			kept++
+		}
+	}
+	if kept != LabelledPerMetric {
+		t.Errorf("kept %d label sets, want %d", kept, LabelledPerMetric)
+	}
+	if _, ok := got[`db_q_seconds_total{query="q19"}`]; !ok {
+		t.Errorf("the largest label set is not kept: %v", got)
+	}
+	if _, ok := got[`db_q_seconds_total{query="q00"}`]; ok {
+		t.Error("a small label set is kept")
 	}
 }
 
