@@ -43,11 +43,10 @@ func startExternal(ctx context.Context, spec engines.Spec) (*instance, error) {
 		return nil, err
 	}
 	for i, a := range t.Addrs {
-		n := in.set.Add(fmt.Sprintf("node-%d", i+1), a, kindData)
+		in.set.Add(fmt.Sprintf("node-%d", i+1), a, kindData)
 		if a == primary {
 			in.primary = i
 		}
-		_ = n
 	}
 	p := in.primaryNode()
 	if err := in.readInfo(ctx, p, nil); err != nil {

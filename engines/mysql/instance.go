@@ -135,8 +135,7 @@ func (in *instance) Kill() error {
 	return in.KillNode(ctx, in.primaryNode().Name)
 }
 
-// Stop stops every node (replicas first, so none logs the primary's shutdown as a broken
-// link it must retry) and removes what the provider made.
+// Stop stops every node at once and removes what the provider made.
 func (in *instance) Stop(ctx context.Context) error {
 	return in.set.StopAll(ctx, in.cleanup)
 }

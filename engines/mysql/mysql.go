@@ -7,7 +7,6 @@ package mysql
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -168,6 +167,3 @@ func logger(spec engines.Spec) *slog.Logger {
 	}
 	return spec.Logger.With("engine", Name)
 }
-
-// isUnavailable says whether err means the database cannot run here at all.
-func isUnavailable(err error) bool { return errors.Is(err, engines.ErrUnavailable) }

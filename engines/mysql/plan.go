@@ -164,5 +164,5 @@ var reportedSettings = []string{
 // secretSetting says whether a setting's value must never be shown.
 func secretSetting(name string) bool {
 	name = strings.ToLower(name)
-	return strings.Contains(name, "pass") || strings.Contains(name, "secret") || strings.Contains(name, "key")
+	return strings.Contains(name, "password") || strings.Contains(name, "secret")
 }

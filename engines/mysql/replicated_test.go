@@ -91,6 +91,21 @@ func TestPrimaryWithReplicasReplicatesFailsOverAndRejoins(t *testing.T) {
 	if err := inst.ResumeNode(ctx, "node-3"); err != nil {
 		t.Fatal(err)
 	}
+	// Note: replication is asynchronous: only what a replica received survives the
+	// primary's death, so the test lets them catch up first (the semi-synchronous features
+	// check the writes acknowledged under load).
+	waitFor(t, "both replicas catch up after the pause", func() error {
+		lags, err := inst.ReplicationLag(ctx)
+		if err != nil {
+			return err
+		}
+		for _, l := range lags {
+			if l.Behind != 0 || l.Problem != "" {
+				return fmt.Errorf("%+v", l)
+			}
+		}
+		return nil
+	})
 
 	// The primary dies; a failover promotes a replica that has everything.
 	if err := inst.KillNode(ctx, "node-1"); err != nil {

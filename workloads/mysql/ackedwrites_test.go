@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	engmysql "github.com/dbharness/dbharness/engines/mysql"
 	"github.com/dbharness/dbharness/engines/mysql/mysqltest"
 	"github.com/dbharness/dbharness/workloads"
 	"github.com/dbharness/dbharness/workloads/load"
@@ -32,7 +33,22 @@ func TestAckedWritesThroughAPlannedFailover(t *testing.T) {
 		s, err := load.Run(ctx, run, tg, load.Options{Executor: "constant-vus", VUs: 4, Duration: 3 * time.Second})
 		done <- result{s, err}
 	}()
-	time.Sleep(time.Second) // Note: the fault comes under load, a second into the run
+	// The fault comes under load: once a few hundred writes went through.
+	nodes, _ := inst.Nodes(ctx)
+	tgt, _ := engmysql.ParseDSN(inst.DSN())
+	db, err := tgt.OpenDB(nodes[0].Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for n := int64(0); n < 300; {
+		db.QueryRow("SELECT count(*) FROM acked_writes").Scan(&n)
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d writes after 30s", n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err := inst.Failover(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +67,7 @@ func TestAckedWritesThroughAPlannedFailover(t *testing.T) {
 	if v.Acknowledged < 100 || v.Lost != 0 {
 		t.Errorf("verification %+v: want many acknowledged writes and none lost", v)
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline = time.Now().Add(30 * time.Second)
 	for {
 		lags, err := inst.ReplicationLag(ctx)
 		if err == nil {
