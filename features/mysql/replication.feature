@@ -11,8 +11,8 @@ Feature: A MariaDB primary with replicas under load: lag, failovers, and no lost
     And the "sysbench" dataset at scale 2
     When the "oltp_write_only" workload runs for 4s with 4 workers
     Then the error rate is below 2%
-    And replication lag stays below 5s
-    And the replicas catch up within 15s
+    And replication lag stays below 30s
+    And the replicas catch up within 60s
     And the metric "mysql_replica_io_running" is reported
     And the metric "mysql_replica_transactions_behind" is reported
 
@@ -22,12 +22,12 @@ Feature: A MariaDB primary with replicas under load: lag, failovers, and no lost
     And 2s pass
     And the primary is killed
     And a failover is triggered
-    Then a new primary is elected within 10s
+    Then a new primary is elected within 30s
     When the background workload has finished
     Then no acknowledged write is lost
     When the broken nodes are brought back
-    Then the replication group is healthy again within 20s
-    And the replicas catch up within 20s
+    Then the replication group is healthy again within 30s
+    And the replicas catch up within 60s
 
   @planned-failover
   Scenario: a planned failover under load loses nothing either
@@ -35,8 +35,8 @@ Feature: A MariaDB primary with replicas under load: lag, failovers, and no lost
     When the "acked-writes" workload runs in the background for 6s with 4 workers
     And 2s pass
     And a failover is triggered
-    Then a new primary is elected within 5s
+    Then a new primary is elected within 30s
     When the background workload has finished
     Then no acknowledged write is lost
-    And the replication group is healthy again within 10s
-    And the replicas catch up within 10s
+    And the replication group is healthy again within 30s
+    And the replicas catch up within 60s
