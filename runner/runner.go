@@ -27,6 +27,7 @@ import (
 	"github.com/dbharness/dbharness/reports"
 	"github.com/dbharness/dbharness/result"
 	"github.com/dbharness/dbharness/steps"
+	"github.com/dbharness/dbharness/workloads/load"
 )
 
 // DefaultTags leaves out scenarios that exist to show a failing check; select them with
@@ -51,6 +52,8 @@ type Options struct {
 	CreateMissingBaselines bool
 	Logger                 *slog.Logger
 	TestingT               *testing.T // run scenarios as subtests (go test)
+	// ObserveLoad, if not nil, sees every workload run (steps.Options.ObserveLoad).
+	ObserveLoad func(scenario string, s *load.Summary, done bool)
 }
 
 // Outcome is how a run ended.
@@ -117,6 +120,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		WorkDir:                opts.WorkDir,
 		Progress:               progress,
 		Logger:                 opts.Logger,
+		ObserveLoad:            opts.ObserveLoad,
 		Record: func(s *result.Scenario) {
 			mu.Lock()
 			defer mu.Unlock()
