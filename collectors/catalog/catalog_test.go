@@ -231,9 +231,13 @@ func TestRegisterSignalsRejectsInvalidDeclarations(t *testing.T) {
 		"missing label":    base(func(s *catalog.Signal) { s.By = []string{"node"} }),
 		"agg on a counter": base(func(s *catalog.Signal) { s.Agg = catalog.Max }),
 		"unknown role":     base(func(s *catalog.Signal) { s.Role = "vibes" }),
-		"alert op":         base(func(s *catalog.Signal) { s.Alert = &catalog.Alert{Op: "=", Severity: "warning", Summary: "x", Runbook: "y"} }),
-		"alert severity":   base(func(s *catalog.Signal) { s.Alert = &catalog.Alert{Op: ">", Severity: "page", Summary: "x", Runbook: "y"} }),
-		"alert runbook":    base(func(s *catalog.Signal) { s.Alert = &catalog.Alert{Op: ">", Severity: "warning", Summary: "x"} }),
+		"alert op": base(func(s *catalog.Signal) {
+			s.Alert = &catalog.Alert{Op: "=", Severity: "warning", Summary: "x", Runbook: "y"}
+		}),
+		"alert severity": base(func(s *catalog.Signal) {
+			s.Alert = &catalog.Alert{Op: ">", Severity: "page", Summary: "x", Runbook: "y"}
+		}),
+		"alert runbook": base(func(s *catalog.Signal) { s.Alert = &catalog.Alert{Op: ">", Severity: "warning", Summary: "x"} }),
 	}
 	for name, s := range cases {
 		t.Run(name, func(t *testing.T) {
