@@ -239,16 +239,20 @@ func TestRegisterSignalsRejectsInvalidDeclarations(t *testing.T) {
 		}),
 		"alert runbook": base(func(s *catalog.Signal) { s.Alert = &catalog.Alert{Op: ">", Severity: "warning", Summary: "x"} }),
 	}
-	for name, s := range cases {
-		t.Run(name, func(t *testing.T) {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("RegisterSignals accepted %+v", s)
-				}
-			}()
-			catalog.RegisterSignals(s)
-		})
+	if err := catalog.CheckSignal(base(func(*catalog.Signal) {})); err != nil {
+		t.Fatalf("the valid base signal is refused: %v", err)
 	}
+	for name, s := range cases {
+		if err := catalog.CheckSignal(s); err == nil {
+			t.Errorf("%s: CheckSignal accepted %+v", name, s)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("RegisterSignals accepted a signal with a bad name")
+		}
+	}()
+	catalog.RegisterSignals(cases["bad name"])
 }
 
 func TestRegisterSignalsKeepsValidOnes(t *testing.T) {

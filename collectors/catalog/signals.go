@@ -90,14 +90,15 @@ type Alert struct {
 
 var signals = map[string]Signal{} // by database/name, under mu
 
-// RegisterSignals declares signals. It panics on an invalid declaration (an unknown metric,
-// a type mix, a label the metrics lack) or a duplicate: both are programming errors found
-// at init. The metrics must be registered first.
+// RegisterSignals declares signals. It panics on an invalid declaration or a duplicate: both
+// are programming errors found at init. The metrics a signal reads are checked (declared,
+// of one type, with its labels) when the signals are first read, since they may be
+// registered by an init that runs later.
 func RegisterSignals(ss ...Signal) {
 	mu.Lock()
 	defer mu.Unlock()
 	for _, s := range ss {
-		if err := s.validate(); err != nil {
+		if err := s.validateShape(); err != nil {
 			panic("catalog: RegisterSignals: " + err.Error())
 		}
 		key := s.Database + "/" + s.Name
@@ -113,12 +114,18 @@ func RegisterSignals(ss ...Signal) {
 	}
 }
 
-// Signals returns the signals of a database, sorted by group, then name.
+// Signals returns the signals of a database, sorted by group, then name. It panics when a
+// signal reads a metric that is not declared, of another database or type, or without one
+// of its labels.
 func Signals(database string) []Signal {
 	mu.RLock()
 	var out []Signal
 	for _, s := range signals {
 		if s.Database == database {
+			if err := s.validateMetrics(); err != nil {
+				mu.RUnlock()
+				panic("catalog: Signals: " + err.Error())
+			}
 			out = append(out, s.clone())
 		}
 	}
@@ -149,7 +156,19 @@ func (s Signal) Metrics() []string {
 	return out
 }
 
-func (s Signal) validate() error {
+// CheckSignal says what is wrong with a signal's declaration, its metrics included, without
+// registering it.
+func CheckSignal(s Signal) error {
+	if err := s.validateShape(); err != nil {
+		return err
+	}
+	mu.RLock()
+	defer mu.RUnlock()
+	return s.validateMetrics()
+}
+
+// validateShape checks what a signal says about itself.
+func (s Signal) validateShape() error {
 	if !snake.MatchString(s.Name) {
 		return fmt.Errorf("signal %q: name must be lower snake_case", s.Name)
 	}
@@ -166,6 +185,26 @@ func (s Signal) validate() error {
 	if s.Top < 0 {
 		return fmt.Errorf("signal %s: Top must not be negative", where)
 	}
+	if a := s.Alert; a != nil {
+		if a.Op != ">" && a.Op != "<" {
+			return fmt.Errorf("signal %s: alert op %q is not > or <", where, a.Op)
+		}
+		if a.Severity != "warning" && a.Severity != "critical" {
+			return fmt.Errorf("signal %s: alert severity %q is not warning or critical", where, a.Severity)
+		}
+		if a.Summary == "" || a.Runbook == "" || a.For < 0 {
+			return fmt.Errorf("signal %s: an alert needs a summary, a runbook line and a For of 0 or more", where)
+		}
+	}
+	if s.Agg != Sum && s.Agg != Max && s.Agg != Min {
+		return fmt.Errorf("signal %s: Agg %q is not sum, max or min", where, s.Agg)
+	}
+	return nil
+}
+
+// validateMetrics checks the metrics a signal reads; the caller holds mu.
+func (s Signal) validateMetrics() error {
+	where := s.Database + "/" + s.Name
 	var typ Type
 	for _, name := range s.Metrics() {
 		m, ok := metrics[name]
@@ -188,19 +227,8 @@ func (s Signal) validate() error {
 			}
 		}
 	}
-	if s.Agg != Sum && (typ == Counter || (s.Agg != Max && s.Agg != Min)) {
-		return fmt.Errorf("signal %s: Agg %q applies to gauges only, as max or min", where, s.Agg)
-	}
-	if a := s.Alert; a != nil {
-		if a.Op != ">" && a.Op != "<" {
-			return fmt.Errorf("signal %s: alert op %q is not > or <", where, a.Op)
-		}
-		if a.Severity != "warning" && a.Severity != "critical" {
-			return fmt.Errorf("signal %s: alert severity %q is not warning or critical", where, a.Severity)
-		}
-		if a.Summary == "" || a.Runbook == "" || a.For < 0 {
-			return fmt.Errorf("signal %s: an alert needs a summary, a runbook line and a For of 0 or more", where)
-		}
+	if s.Agg != Sum && typ == Counter {
+		return fmt.Errorf("signal %s: Agg %q applies to gauges only: counter rates are summed", where, s.Agg)
 	}
 	return nil
 }
