@@ -69,8 +69,9 @@ func (e *Exporter) Observe(scenario string, s *load.Summary, done bool) {
 	}
 	st.live, st.running, st.vus = nil, false, 0
 	st.dropped += s.Dropped
-	for i := range s.Operations {
-		o := &s.Operations[i]
+	// Note: latencies a workload measures itself (pub/sub delivery) are known only at the
+	// end; they are series like the operations', without errors.
+	for _, o := range append(ptrs(s.Operations), ptrs(s.Measured)...) {
 		os := st.op(o.Name)
 		os.count += o.Count
 		os.errors += o.Errors
@@ -78,6 +79,14 @@ func (e *Exporter) Observe(scenario string, s *load.Summary, done bool) {
 			os.hist.Merge(h)
 		}
 	}
+}
+
+func ptrs(ops []load.OpStats) []*load.OpStats {
+	out := make([]*load.OpStats, len(ops))
+	for i := range ops {
+		out[i] = &ops[i]
+	}
+	return out
 }
 
 func (st *runState) op(name string) *opState {
