@@ -134,7 +134,9 @@ func metricFigures(id string, s *result.Scenario) ([]figure, error) {
 	return out, nil
 }
 
-func isCounter(s sampler.Series) bool { return s.Type == "counter" || strings.HasSuffix(s.Name, "_total") }
+func isCounter(s sampler.Series) bool {
+	return s.Type == "counter" || strings.HasSuffix(s.Name, "_total")
+}
 
 // seriesXYs are a series' points, counters as rates between samples.
 func seriesXYs(s sampler.Series, start time.Time) plotter.XYs {
