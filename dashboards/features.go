@@ -1,6 +1,9 @@
 package dashboards
 
 import (
+	"path/filepath"
+	"strings"
+
 	"github.com/dbharness/dbharness/runner"
 )
 
@@ -8,7 +11,12 @@ import (
 func FromThresholds(st []runner.ScenarioThresholds) []Scenario {
 	var out []Scenario
 	for _, s := range st {
-		sc := Scenario{Feature: s.Feature, Name: s.Scenario, URI: s.URI}
+		// Note: the URI is kept relative to the repository, whichever folder read it.
+		uri := filepath.ToSlash(filepath.Clean(s.URI))
+		for strings.HasPrefix(uri, "../") {
+			uri = uri[3:]
+		}
+		sc := Scenario{Feature: s.Feature, Name: s.Scenario, URI: uri}
 		for _, d := range s.Thresholds {
 			if d.Database != "" {
 				sc.Database = d.Database

@@ -171,3 +171,19 @@ func init() {
 			return out, nil
 		}})
 }
+
+func init() {
+	Register(Target{Name: "prometheus", Description: "Prometheus recording and alerting rules (signals, anomalies, scenario thresholds) with promtool unit tests",
+		Files: func(s Set) ([]File, error) {
+			rules := Rules(s)
+			b, err := RulesYAML(rules)
+			if err != nil {
+				return nil, err
+			}
+			tb, err := RulesTestYAML("dbharness.rules.yml", rules)
+			if err != nil {
+				return nil, err
+			}
+			return []File{{Path: "dbharness.rules.yml", Data: b}, {Path: "dbharness.rules.test.yml", Data: tb}}, nil
+		}})
+}

@@ -145,6 +145,37 @@ func TestDashboardsAndRulesShowRealData(t *testing.T) {
 		}
 	}
 	evals = append(evals, rebound(t, set.Checks)...)
+	panels := len(evals)
+	// Note: Prometheus here loads no rules, so a rule's recorded series are written out as
+	// the expressions that record them; a scenario's rule reads what its panel reads.
+	rules := dashboards.Rules(set)
+	recorded := map[string]string{}
+	for _, r := range rules {
+		if r.Record != "" {
+			recorded[r.Record] = "(" + r.Expr + ")"
+		}
+	}
+	inline := func(q string) string {
+		for name, expr := range recorded {
+			// a range over a recorded series becomes a subquery of its expression
+			q = regexp.MustCompile(regexp.QuoteMeta(name)+`\[(\w+)\]`).ReplaceAllString(q, expr+"[${1}:1m]")
+			q = regexp.MustCompile(regexp.QuoteMeta(name)+` offset (\w+)`).ReplaceAllString(q, "last_over_time("+expr+"[1m:1m] offset ${1})")
+			q = strings.ReplaceAll(q, name, expr)
+		}
+		return q
+	}
+	valid := 0
+	for _, r := range rules {
+		name := r.Record + r.Alert
+		if r.Group == "dbharness-scenarios" {
+			continue // their values are the scenario checks above
+		}
+		evals = append(evals, evaluation{where: "rule " + name + " (its value)", expr: inline(r.Value)})
+		if _, err := prom.Query(ctx, inline(r.Expr), at); err != nil {
+			t.Errorf("rule %s: invalid expression: %v\n  %s", name, err, r.Expr)
+		}
+		valid++
+	}
 	failed := 0
 	for _, e := range evals {
 		if err := prove(ctx, prom, proofExpr(e.expr), start, at); err != nil {
@@ -152,7 +183,8 @@ func TestDashboardsAndRulesShowRealData(t *testing.T) {
 			t.Errorf("%s (metrics %s): %v\n  %s", e.where, strings.Join(e.metrics, ", "), err, e.expr)
 		}
 	}
-	t.Logf("%d panel and annotation queries of %d dashboards evaluated against Prometheus, %d failed", len(evals), len(set.Dashboards), failed)
+	t.Logf("%d panel, annotation and scenario check queries of %d dashboards and the values of %d rules evaluated against Prometheus (%d rule expressions parsed), %d failed",
+		panels, len(set.Dashboards), len(evals)-panels, valid, failed)
 }
 
 // workDir is a folder for the run's servers that the postgres user can reach.
