@@ -47,7 +47,7 @@ func ComparePaired(baseline, candidate []float64, cfg Config) Comparison {
 		Verdict:    Inconclusive,
 		U:          math.NaN(), P: math.NaN(), RankP: math.NaN(), Ratio: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN(), CV: math.NaN(),
 		BaselineMedian: Median(baseline), CandidateMedian: Median(candidate),
-		Pairs:          len(baseline),
+		Pairs: len(baseline),
 	}
 	c.RunsNeeded = MinPairs
 	if err := cfg.Validate(); err != nil {
