@@ -17,6 +17,7 @@ import (
 	"github.com/dbharness/dbharness/cli"
 	"github.com/dbharness/dbharness/dashboards"
 	"github.com/dbharness/dbharness/dashboards/promtest"
+	"github.com/dbharness/dbharness/engines/mysql/mysqltest"
 	"github.com/dbharness/dbharness/engines/postgres/pgtest"
 	"github.com/dbharness/dbharness/engines/provider/native"
 	"github.com/dbharness/dbharness/engines/redis/redistest"
@@ -99,16 +100,23 @@ func TestDashboardsAndRulesShowRealData(t *testing.T) {
 	defer cancel()
 	pg := pgtest.Start(t)
 	cluster := redistest.Cluster(t, map[string]string{"slowlog-log-slower-than": "0"})
+	// Note: MySQL with a replica, so the replication panels have a replica to show.
+	my := mysqltest.Replicated(t, 1)
 	pgAddr, _, _ := command(t, ctx, "collect", "--engine", "postgresql", "--dsn", pg.DSN(), "--listen", "127.0.0.1:0")
 	redisAddr, _, _ := command(t, ctx, "collect", "--engine", "redis", "--dsn", cluster.DSN(), "--listen", "127.0.0.1:0")
-	runAddr, loadAddr := freeAddr(t), freeAddr(t)
-	prom := promtest.Start(t, map[string][]string{"collect-postgresql": {pgAddr}, "collect-redis": {redisAddr}, "run": {runAddr}, "load": {loadAddr}})
+	myAddr, _, _ := command(t, ctx, "collect", "--engine", "mysql", "--dsn", my.DSN(), "--listen", "127.0.0.1:0")
+	runAddr, loadAddr, myLoadAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	prom := promtest.Start(t, map[string][]string{"collect-postgresql": {pgAddr}, "collect-redis": {redisAddr}, "collect-mysql": {myAddr},
+		"run": {runAddr}, "load": {loadAddr, myLoadAddr}})
 
 	start := time.Now()
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
 	_, loadDone, loadOut := command(t, loadCtx, "load", "--engine", "redis", "--provider", "external", "--dsn", cluster.DSN(),
 		"--workload", "get-set", "--scale", "1", "--vus", "2", "--duration", "3m", "--out", "", "--metrics-listen", loadAddr)
+	_, myLoadDone, _ := command(t, loadCtx, "load", "--engine", "mysql", "--provider", "external", "--dsn", my.DSN(),
+		"--workload", "oltp_point_select", "--dataset", "sysbench", "--scale", "1", "--vus", "1", "--duration", "3m", "--out", "",
+		"--metrics-listen", myLoadAddr)
 	workdir := workDir(t)
 	_, runDone, runOut := command(t, ctx, "run", "../features/quickstart", "--provider", "native", "--workdir", workdir,
 		"--out", "", "--no-colors", "--metrics-listen", runAddr)
@@ -117,6 +125,7 @@ func TestDashboardsAndRulesShowRealData(t *testing.T) {
 	}
 	stopLoad()
 	<-loadDone
+	<-myLoadDone
 	if pids := native.ProcessesUnder(workdir); len(pids) > 0 {
 		t.Errorf("the run left processes behind: %v", pids)
 	}
