@@ -41,7 +41,7 @@ func init() {
 			Alert: &catalog.Alert{Op: "<", Value: 0.9, For: 10 * time.Minute, Severity: "warning",
 				Summary: "InnoDB buffer pool hit ratio below 90%", Runbook: "Compare innodb_buffer_pool_size with the working set; look for new full scans in the top statements."}},
 		catalog.Signal{Database: Database, Name: "deadlocks", Title: "Deadlocks per second", Group: "InnoDB",
-			Of: []string{mDeadlocks.Name},
+			Of:   []string{mDeadlocks.Name},
 			Help: "Deadlocks InnoDB detected and broke by rolling a transaction back.",
 			Alert: &catalog.Alert{Op: ">", Value: 0, For: time.Minute, Severity: "warning",
 				Summary: "InnoDB detects deadlocks", Runbook: "The deadlock finding (or SHOW ENGINE INNODB STATUS) has the graph: make the transactions take their locks in one order."}},
