@@ -10,7 +10,7 @@ Feature: Your own schema and workload in plain files on MariaDB: the double-entr
     And the "ledger.yaml" dataset at scale 2
 
   Scenario: Postings at a fixed rate stay fast and keep the ledger balanced
-    When the workload "ledger.yaml" runs for 3s at 300 operations per second with 4 workers
+    When the workload "ledger.yaml" runs for 3s at 300 operations per second with 16 workers
     Then the thresholds hold:
       | metric              | condition   |
       | latency{op:post}    | p(95)<5s    |
