@@ -10,7 +10,7 @@ Feature: Deadlocks provoked on purpose, found and shown as a graph
     And the "deadlocks" dataset at scale 1
 
   Scenario: the deadlocks are counted, classified and analyzed
-    When the "deadlocks" workload runs for 2s with 4 workers
+    When the "deadlocks" workload runs 200 times shared by 4 workers
     Then the analysis finds a deadlock "dbharness.deadlock_rows" with at least 1 deadlocks
     And the analysis finds a deadlock "dbharness.deadlock_rows" with at least 2 transactions
     And the metric "mysql_innodb_deadlocks_total" increases by at least 1
@@ -20,5 +20,5 @@ Feature: Deadlocks provoked on purpose, found and shown as a graph
   # that the message shows both transactions, their statement, the locks and the victim.
   @expected-failure
   Scenario: no deadlock is found fails with the deadlock's graph
-    When the "deadlocks" workload runs for 2s with 4 workers
+    When the "deadlocks" workload runs 200 times shared by 4 workers
     Then no deadlock is found

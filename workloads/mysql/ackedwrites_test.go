@@ -2,6 +2,7 @@ package mysql_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -28,9 +29,14 @@ func TestAckedWritesThroughAPlannedFailover(t *testing.T) {
 		s   *load.Summary
 		err error
 	}
+	// The load runs until the test has seen writes on both sides of the failover, however
+	// slowly a loaded machine runs them; its duration only bounds a hang.
+	errEnough := errors.New("enough writes on both sides of the failover")
+	lctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	done := make(chan result, 1)
 	go func() {
-		s, err := load.Run(ctx, run, tg, load.Options{Executor: "constant-vus", VUs: 4, Duration: 3 * time.Second})
+		s, err := load.Run(lctx, run, tg, load.Options{Executor: "constant-vus", VUs: 4, Duration: 2 * time.Minute})
 		done <- result{s, err}
 	}()
 	// The fault comes under load: once a few hundred writes went through.
@@ -52,19 +58,36 @@ func TestAckedWritesThroughAPlannedFailover(t *testing.T) {
 	if err := inst.Failover(ctx, ""); err != nil {
 		t.Fatal(err)
 	}
-	r := <-done
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
 	p, _ := inst.Primary(ctx, "")
 	if p.Name == "node-1" {
 		t.Fatal("node-1 is still the primary")
+	}
+	// The workers find the new primary by themselves: 100 more writes land there.
+	pdb, err := tgt.OpenDB(p.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pdb.Close()
+	var atFailover int64
+	pdb.QueryRow("SELECT count(*) FROM acked_writes").Scan(&atFailover)
+	deadline = time.Now().Add(60 * time.Second)
+	for n := atFailover; n < atFailover+100; {
+		pdb.QueryRow("SELECT count(*) FROM acked_writes").Scan(&n)
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes on the new primary %s in 60s after the failover", n-atFailover, p.Name)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop(errEnough)
+	r := <-done
+	if r.err != nil && !errors.Is(r.err, errEnough) {
+		t.Fatal(r.err)
 	}
 	v, err := run.(workloads.Verifier).Verify(ctx, tg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v.Acknowledged < 100 || v.Lost != 0 {
+	if v.Acknowledged < 300 || v.Lost != 0 {
 		t.Errorf("verification %+v: want many acknowledged writes and none lost", v)
 	}
 	deadline = time.Now().Add(30 * time.Second)

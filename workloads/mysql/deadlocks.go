@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/dbharness/dbharness/workloads"
 )
@@ -110,6 +111,9 @@ type deadlockWorker struct {
 	rows int
 }
 
+// deadlockHold is how long a transaction holds its first row before it asks for the second.
+const deadlockHold = 5 * time.Millisecond
+
 const deadlockUpdate = "UPDATE deadlock_rows SET v = v + 1 WHERE id = ?"
 
 func (w *deadlockWorker) Do(ctx context.Context, _ int, rng *rand.Rand) error {
@@ -125,7 +129,15 @@ func (w *deadlockWorker) Do(ctx context.Context, _ int, rng *rand.Rand) error {
 	if _, err := c.ExecContext(ctx, "BEGIN"); err != nil {
 		return w.done(err)
 	}
-	for _, id := range []int{a, b} {
+	for i, id := range []int{a, b} {
+		if i == 1 {
+			// Holding the first row a moment makes the crossing certain rather than a matter
+			// of scheduling: on a starved machine two transactions rarely overlap otherwise.
+			select {
+			case <-time.After(deadlockHold):
+			case <-ctx.Done():
+			}
+		}
 		if _, err := c.ExecContext(ctx, deadlockUpdate, id); err != nil {
 			_, _ = c.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 			return w.done(err)
