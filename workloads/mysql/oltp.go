@@ -2,7 +2,6 @@ package mysql
 
 import (
 	"context"
-	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -126,47 +125,46 @@ type oltpWorker struct {
 }
 
 func (w *oltpWorker) Do(ctx context.Context, _ int, rng *rand.Rand) error {
-	c, err := w.get(ctx)
-	if err != nil {
+	if _, err := w.get(ctx); err != nil {
 		return err
 	}
-	return w.done(w.event(ctx, c, rng))
+	return w.done(w.event(ctx, rng))
 }
 
 // event runs one sysbench event of the workload's shape.
-func (w *oltpWorker) event(ctx context.Context, c *sql.Conn, rng *rand.Rand) error {
+func (w *oltpWorker) event(ctx context.Context, rng *rand.Rand) error {
 	st := &w.run.sql[rng.IntN(len(w.run.sql))]
 	size := w.run.shape.size
 	id := func() int { return rng.IntN(size) + 1 }
 	switch w.run.Shape {
 	case shapePointSelect:
-		return query(ctx, c, st.point, id())
+		return w.query(ctx, st.point, id())
 	case shapeUpdateIndex:
-		return exec(ctx, c, st.indexUpdate, id())
+		return w.exec(ctx, st.indexUpdate, id())
 	case shapeInsert:
-		return exec(ctx, c, st.insertNew, id(), digits(rng, cTemplate), digits(rng, padTemplate))
+		return w.exec(ctx, st.insertNew, id(), digits(rng, cTemplate), digits(rng, padTemplate))
 	}
-	if err := exec(ctx, c, "BEGIN"); err != nil {
+	if err := w.exec(ctx, "BEGIN"); err != nil {
 		return err
 	}
-	if err := w.transaction(ctx, c, st, id, rng); err != nil {
-		_ = exec(context.WithoutCancel(ctx), c, "ROLLBACK")
+	if err := w.transaction(ctx, st, id, rng); err != nil {
+		_ = w.exec(context.WithoutCancel(ctx), "ROLLBACK")
 		return err
 	}
-	return exec(ctx, c, "COMMIT")
+	return w.exec(ctx, "COMMIT")
 }
 
-func (w *oltpWorker) transaction(ctx context.Context, c *sql.Conn, st *tableStatements, id func() int, rng *rand.Rand) error {
+func (w *oltpWorker) transaction(ctx context.Context, st *tableStatements, id func() int, rng *rand.Rand) error {
 	shape := w.run.Shape
 	if shape == shapeReadOnly || shape == shapeReadWrite {
 		for range pointSelects {
-			if err := query(ctx, c, st.point, id()); err != nil {
+			if err := w.query(ctx, st.point, id()); err != nil {
 				return err
 			}
 		}
 		for _, q := range []string{st.simple, st.sum, st.order, st.distinct} {
 			from := id()
-			if err := query(ctx, c, q, from, from+rangeSize-1); err != nil {
+			if err := w.query(ctx, q, from, from+rangeSize-1); err != nil {
 				return err
 			}
 		}
@@ -174,17 +172,17 @@ func (w *oltpWorker) transaction(ctx context.Context, c *sql.Conn, st *tableStat
 	if shape == shapeReadOnly {
 		return nil
 	}
-	if err := exec(ctx, c, st.indexUpdate, id()); err != nil {
+	if err := w.exec(ctx, st.indexUpdate, id()); err != nil {
 		return err
 	}
-	if err := exec(ctx, c, st.nonIndexUpdate, digits(rng, cTemplate), id()); err != nil {
+	if err := w.exec(ctx, st.nonIndexUpdate, digits(rng, cTemplate), id()); err != nil {
 		return err
 	}
 	row, k := id(), id()
-	if err := exec(ctx, c, st.delete, row); err != nil {
+	if err := w.exec(ctx, st.delete, row); err != nil {
 		return err
 	}
-	return exec(ctx, c, st.insert, row, k, digits(rng, cTemplate), digits(rng, padTemplate))
+	return w.exec(ctx, st.insert, row, k, digits(rng, cTemplate), digits(rng, padTemplate))
 }
 
 // query runs a statement and reads its rows, as a client that uses them would.
@@ -192,18 +190,15 @@ func (w *oltpWorker) transaction(ctx context.Context, c *sql.Conn, st *tableStat
 // Note: it goes to the driver's connection directly. database/sql starts a goroutine for
 // every Rows of a query with a cancellable context (to close it when the context ends);
 // at tens of thousands of point selects a second that was a sixth of the client's CPU, on
-// the cores the server needs.
-func query(ctx context.Context, c *sql.Conn, q string, args ...any) error {
-	named := make([]driver.NamedValue, len(args))
-	for i, a := range args {
-		named[i] = driver.NamedValue{Ordinal: i + 1, Value: driverValue(a)}
-	}
-	return c.Raw(func(dc any) error {
+// the cores the server needs. The driver gets a context it need not watch either
+// (session.interruptible).
+func (s *session) query(ctx context.Context, q string, args ...any) error {
+	return s.raw(ctx, func(ctx context.Context, dc any) error {
 		qc, ok := dc.(driver.QueryerContext)
 		if !ok {
 			return errors.New("the MySQL driver's connection cannot query")
 		}
-		rows, err := qc.QueryContext(ctx, q, named)
+		rows, err := qc.QueryContext(ctx, q, namedValues(args))
 		if err != nil {
 			return err
 		}
@@ -220,6 +215,30 @@ func query(ctx context.Context, c *sql.Conn, q string, args ...any) error {
 	})
 }
 
+// raw runs f on the driver's connection of the worker, interruptible when ctx ends.
+func (s *session) raw(ctx context.Context, f func(ctx context.Context, dc any) error) error {
+	if s.conn == nil {
+		return fmt.Errorf("connection to %s closed by an earlier interrupt or error", s.addr)
+	}
+	dctx, fired := s.interruptible(ctx)
+	err := s.conn.Raw(func(dc any) error { return f(dctx, dc) })
+	if fired() {
+		s.drop() // its socket's deadline is in the past
+		if err != nil {
+			return fmt.Errorf("%w: %w", ctx.Err(), err)
+		}
+	}
+	return err
+}
+
+func namedValues(args []any) []driver.NamedValue {
+	named := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		named[i] = driver.NamedValue{Ordinal: i + 1, Value: driverValue(a)}
+	}
+	return named
+}
+
 // driverValue is a: the workloads pass int and string, which the driver takes as int64 and
 // string.
 func driverValue(a any) driver.Value {
@@ -230,17 +249,13 @@ func driverValue(a any) driver.Value {
 }
 
 // exec runs a statement that returns no rows, through the driver's connection as query does.
-func exec(ctx context.Context, c *sql.Conn, q string, args ...any) error {
-	named := make([]driver.NamedValue, len(args))
-	for i, a := range args {
-		named[i] = driver.NamedValue{Ordinal: i + 1, Value: driverValue(a)}
-	}
-	return c.Raw(func(dc any) error {
+func (s *session) exec(ctx context.Context, q string, args ...any) error {
+	return s.raw(ctx, func(ctx context.Context, dc any) error {
 		ec, ok := dc.(driver.ExecerContext)
 		if !ok {
 			return errors.New("the MySQL driver's connection cannot execute")
 		}
-		_, err := ec.ExecContext(ctx, q, named)
+		_, err := ec.ExecContext(ctx, q, namedValues(args))
 		return err
 	})
 }
