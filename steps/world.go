@@ -74,6 +74,8 @@ type World struct {
 	// wantsAnalysis is set when the scenario has analysis sentences: loads then end with
 	// an analysis.
 	wantsAnalysis bool
+	// skipped is why the scenario was skipped: what it needs is not available here.
+	skipped string
 }
 
 // database is a started engine and what watches it.
