@@ -91,10 +91,10 @@ func (p *PoolEvents) Monitor() *event.PoolMonitor {
 // Counts are the events so far, by name.
 func (p *PoolEvents) Counts() map[string]int64 {
 	return map[string]int64{
-		"pool_connections_created":   p.created.Load(),
-		"pool_connections_closed":    p.closed.Load(),
-		"pool_checkouts":             p.checkedOut.Load(),
-		"pool_checkouts_failed":      p.checkOutFailed.Load(),
-		"pool_cleared":               p.cleared.Load(),
+		"pool_connections_created": p.created.Load(),
+		"pool_connections_closed":  p.closed.Load(),
+		"pool_checkouts":           p.checkedOut.Load(),
+		"pool_checkouts_failed":    p.checkOutFailed.Load(),
+		"pool_cleared":             p.cleared.Load(),
 	}
 }

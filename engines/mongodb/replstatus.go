@@ -166,10 +166,10 @@ const (
 
 // A Shard is one document of config.shards.
 type Shard struct {
-	ID    string `bson:"_id"`
-	Host  string `bson:"host"` // "set/host:port,host:port"
-	State int    `bson:"state"`
-	Draining bool `bson:"draining"`
+	ID       string `bson:"_id"`
+	Host     string `bson:"host"` // "set/host:port,host:port"
+	State    int    `bson:"state"`
+	Draining bool   `bson:"draining"`
 }
 
 // SetName is the replica set of the shard's host string.
