@@ -17,18 +17,21 @@ import (
 // system.profile for an operation, as far as the wire shows it. The server's own work
 // (documents and keys examined, the plan) is not on the wire; explain answers that.
 type Operation struct {
-	Seq        int64         // 1, 2, ... in the order the answers came back
-	At         time.Time     // when the command was sent
-	Database   string        // $db
-	Collection string        // the command's collection, when it names one
-	Command    string        // find, aggregate, insert, update, delete, getMore, ...
-	Body       bson.Raw      // the command document (nil when longer than maxRecordedBody)
-	Duration   time.Duration // from the command sent to the answer back
-	Returned   int64         // documents in the cursor batch, or n of a write
-	Documents  int64         // documents the command carried (inserted, updated, deleted)
-	OK         bool
-	Error      string // errmsg of a failed command
-	AppName    string // the client's application name, from its handshake
+	Seq        int64     // 1, 2, ... in the order the answers came back
+	At         time.Time // when the command was sent
+	Database   string    // $db
+	Collection string    // the command's collection, when it names one
+	Command    string    // find, aggregate, insert, update, delete, getMore, ...
+	Body       bson.Raw  // the command document (nil when longer than maxRecordedBody)
+	// First is the first document the command carried (an update's {q, u}, a delete's
+	// {q}, an inserted document), nil when there is none or it is too long.
+	First     bson.Raw
+	Duration  time.Duration // from the command sent to the answer back
+	Returned  int64         // documents in the cursor batch, or n of a write
+	Documents int64         // documents the command carried (inserted, updated, deleted)
+	OK        bool
+	Error     string // errmsg of a failed command
+	AppName   string // the client's application name, from its handshake
 }
 
 // maxRecordedBody bounds the command document an Operation keeps.
@@ -247,7 +250,11 @@ func (r *Recorder) record(req, resp []byte, at time.Time, took time.Duration, ap
 		}
 		return app
 	}
-	op := Operation{At: at, Command: cmd, Duration: took, AppName: app, Documents: int64(sequenceCount(req))}
+	n, carried := sequenceCount(req)
+	op := Operation{At: at, Command: cmd, Duration: took, AppName: app, Documents: int64(n)}
+	if carried != nil && len(carried) <= maxRecordedBody {
+		op.First = bson.Raw(append([]byte(nil), carried...))
+	}
 	if v, err := body.LookupErr("$db"); err == nil {
 		op.Database, _ = v.StringValueOK()
 	}

@@ -66,14 +66,15 @@ func msgBody(wm []byte) (bsoncore.Document, bool) {
 }
 
 // sequenceCount is the number of documents an OP_MSG carries in document sequences (the
-// driver sends inserted documents, updates and deletes that way).
-func sequenceCount(wm []byte) int {
+// driver sends inserted documents, updates and deletes that way), and the first of them.
+func sequenceCount(wm []byte) (int, bsoncore.Document) {
 	_, _, _, op, rem, ok := wiremessage.ReadHeader(wm)
 	if !ok || op != wiremessage.OpMsg {
-		return 0
+		return 0, nil
 	}
 	_, rem, ok = wiremessage.ReadMsgFlags(rem)
 	n := 0
+	var first bsoncore.Document
 	for ok && len(rem) > 0 {
 		var st wiremessage.SectionType
 		if st, rem, ok = wiremessage.ReadMsgSectionType(rem); !ok {
@@ -85,12 +86,15 @@ func sequenceCount(wm []byte) int {
 		case wiremessage.DocumentSequence:
 			var docs []bsoncore.Document
 			_, docs, rem, ok = wiremessage.ReadMsgSectionDocumentSequence(rem)
+			if first == nil && len(docs) > 0 {
+				first = docs[0]
+			}
 			n += len(docs)
 		default:
-			return n
+			return n, first
 		}
 	}
-	return n
+	return n, first
 }
 
 // moreToCome says whether the sender of an OP_MSG sends another one without waiting for an
