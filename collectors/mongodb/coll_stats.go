@@ -95,7 +95,9 @@ func emitCollStats(docs []bson.M, ns namespace, e flavored) error {
 	for _, d := range docs {
 		st := sub(d, "storageStats")
 		for _, f := range []string{"size", "storageSize", "count"} {
-			if v, ok := number(st[f]); ok {
+			// Note: FerretDB on PostgreSQL answers -1 for a count its backend has not
+			// estimated yet (reltuples before the first ANALYZE): unknown, not emitted.
+			if v, ok := number(st[f]); ok && v >= 0 {
 				sums[f] += v
 				seen[f] = true
 			}

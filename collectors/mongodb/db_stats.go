@@ -79,7 +79,7 @@ func emitDBStats(doc bson.M, db string, e flavored) error {
 		{"indexSize", "mongodb_index_size_bytes"}, {"objects", "mongodb_object_count"},
 		{"collections", "mongodb_collection_count"}, {"indexes", "mongodb_index_count"},
 	} {
-		if v, ok := number(doc[f.field]); ok {
+		if v, ok := number(doc[f.field]); ok && v >= 0 { // negative: unknown (see emitCollStats)
 			if err := e.Emit(f.name, v, db); err != nil {
 				return err
 			}

@@ -27,7 +27,7 @@ var FindingKinds = []collectors.FindingKind{
 			{Key: "index_used", Help: "share of them whose plan used an index (0 to 1)", Optional: true},
 		}},
 	{Kind: KindSlowQuery,
-		Subject: "the operation's shape with literals removed, e.g. `find orders {\"status\": ?}`",
+		Subject: "the operation's shape with literals removed, e.g. `find orders {status: ?}`",
 		About:   "Operations at least profile.slowms long (default 100 ms) since the last Mark, grouped by shape: the command, the collection and the filter or pipeline with every value made ?, passed through the query text redactor.",
 		Values: []collectors.FindingValue{
 			{Key: "count", Help: "slow operations of this shape"},

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -211,6 +212,9 @@ func open(ctx context.Context, dsn string, cfg collectors.Config) (*Collector, e
 	if c.flavor == engmongo.FlavorFerretDB {
 		c.recorder, _ = engmongo.RecorderAt(c.hosts[0])
 	}
+	if _, given := cfg.Settings[SettingSlowMS]; !given {
+		c.settings.SlowMS = c.serverSlowMS(cctx)
+	}
 	members, err := c.discover(cctx)
 	if err != nil {
 		return c, fmt.Errorf("discover the members: %w", err)
@@ -222,6 +226,23 @@ func open(ctx context.Context, dsn string, cfg collectors.Config) (*Collector, e
 		c.cfg.Logger.Warn("mongodb collector: first mark failed; the first Analyze reports since the collector opened", "err", err)
 	}
 	return c, nil
+}
+
+// serverSlowMS is the server's own slow threshold: the profiler's slowms on MongoDB (the
+// profile command with -1 reads it), the wire recorder's on embedded FerretDB; the default
+// where neither answers.
+func (c *Collector) serverSlowMS(ctx context.Context) int {
+	if c.recorder != nil {
+		return c.recorder.SlowMS()
+	}
+	var st struct {
+		SlowMS *int `bson:"slowms"`
+	}
+	err := c.main.Database(engmongo.DefaultDatabase).RunCommand(ctx, bson.D{{Key: "profile", Value: -1}}).Decode(&st)
+	if err != nil || st.SlowMS == nil {
+		return DefaultSettings.SlowMS
+	}
+	return *st.SlowMS
 }
 
 // app names the collector's connections.

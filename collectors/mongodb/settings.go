@@ -39,7 +39,7 @@ type SettingDoc struct{ Key, Default, Help string }
 var SettingDocs = []SettingDoc{
 	{SettingDatabases, "20", "databases dbStats reports, in name order (admin, config and local are left out)"},
 	{SettingCollections, "50", "collections $collStats and $indexStats read per scrape, over all reported databases in name order"},
-	{SettingSlowMS, "100", "operations at least this slow count as slow: the recorder's on FerretDB (system.profile keeps only those on MongoDB, where the engine starts mongod with --slowms 100)"},
+	{SettingSlowMS, "the server's", "operations at least this many milliseconds long count as slow; by default the server's own threshold: the profiler's slowms on MongoDB (the engine starts mongod with --slowms 100), the wire recorder's on embedded FerretDB (the engine's slowms setting, default 100)"},
 	{SettingLongRunning, "1s", "a current operation running at least this long counts as long-running"},
 	{SettingShapes, "50", "aggregation and query shapes the analysis reports per kind; the rest are summed as \"(other)\""},
 	{SettingExplains, "20", "query shapes explained per Analyze on FerretDB, where explain is how index use is found"},

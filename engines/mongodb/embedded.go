@@ -55,7 +55,8 @@ var (
 // under a private folder or in a PostgreSQL the postgres engine starts, and its log (errors
 // only: it logs every error reply as a warning) in that folder.
 func startEmbedded(ctx context.Context, pl *plan) (*embedded, error) {
-	if err := pl.ferretdbSettings(); err != nil {
+	slowms, err := pl.ferretdbSettings()
+	if err != nil {
 		return nil, err
 	}
 	parent := pl.spec.WorkDir
@@ -102,7 +103,7 @@ func startEmbedded(ctx context.Context, pl *plan) (*embedded, error) {
 		_ = fdb.Run(runCtx)
 	}()
 	upstream := strings.TrimPrefix(strings.TrimSuffix(fdb.MongoDBURI(), "/"), "mongodb://")
-	in.rec, err = newRecorder(upstream, pl.log)
+	in.rec, err = newRecorder(upstream, slowms, pl.log)
 	if err != nil {
 		return in, fmt.Errorf("ferretdb: wire recorder: %w", err)
 	}
@@ -110,7 +111,7 @@ func startEmbedded(ctx context.Context, pl *plan) (*embedded, error) {
 	in.dsn = URI([]string{addr}, pl.uriOptions)
 	in.meta = engines.Info{Engine: Name, Flavor: FlavorFerretDB, Provider: engines.ProviderEmbedded,
 		Topology: Standalone, Address: addr, Version: FerretDBModuleVersion(),
-		Settings: map[string]string{SettingBackend: backend, "ferretdb_address": upstream}}
+		Settings: map[string]string{SettingBackend: backend, "ferretdb_address": upstream, "slowms": strconv.Itoa(slowms)}}
 	go in.watch()
 	if err := in.ready(ctx, pl); err != nil {
 		return in, err

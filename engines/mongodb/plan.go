@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -154,13 +155,19 @@ func (pl *plan) mongodArgs() []string {
 	return args
 }
 
-// ferretdbSettings refuses mongod options on FerretDB, which has none.
-func (pl *plan) ferretdbSettings() error {
+// ferretdbSettings refuses mongod options on FerretDB, which has none, save slowms: the
+// threshold of the wire recorder in front of it, which the collector takes as the
+// profiler's.
+func (pl *plan) ferretdbSettings() (slowms int, err error) {
+	slowms, err = strconv.Atoi(pl.mongod["slowms"])
+	if err != nil || slowms < 0 {
+		return 0, fmt.Errorf("mongodb: setting slowms=%q: want a number of milliseconds", pl.mongod["slowms"])
+	}
 	for k := range pl.mongod {
-		if _, def := defaultMongod[k]; def && pl.mongod[k] == defaultMongod[k] {
+		if _, def := defaultMongod[k]; def && (k == "slowms" || pl.mongod[k] == defaultMongod[k]) {
 			continue
 		}
-		return fmt.Errorf("mongodb: setting %q is a mongod option, and FerretDB has none: its settings are backend (sqlite or postgresql) and the driver options (%s)", k, strings.Join(uriOptionNames, ", "))
+		return 0, fmt.Errorf("mongodb: setting %q is a mongod option, and FerretDB has none: its settings are backend (sqlite or postgresql), slowms (the wire recorder's) and the driver options (%s)", k, strings.Join(uriOptionNames, ", "))
 	}
-	return nil
+	return slowms, nil
 }

@@ -56,6 +56,7 @@ type Recorder struct {
 	upstream string
 	log      *slog.Logger
 	size     int // operations kept
+	slowMS   int
 
 	mu     sync.Mutex
 	ring   []Operation
@@ -80,13 +81,14 @@ func RecorderAt(addr string) (*Recorder, bool) {
 	return r, ok
 }
 
-// newRecorder listens on a free loopback port and relays to upstream.
-func newRecorder(upstream string, log *slog.Logger) (*Recorder, error) {
+// newRecorder listens on a free loopback port and relays to upstream; slowMS is the
+// threshold readers take as the profiler's slowms.
+func newRecorder(upstream string, slowMS int, log *slog.Logger) (*Recorder, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	r := &Recorder{ln: ln, upstream: upstream, log: log, size: recorderSize, conns: map[net.Conn]struct{}{}}
+	r := &Recorder{ln: ln, upstream: upstream, log: log, size: recorderSize, slowMS: slowMS, conns: map[net.Conn]struct{}{}}
 	recordersMu.Lock()
 	recorders[r.Addr()] = r
 	recordersMu.Unlock()
@@ -94,6 +96,10 @@ func newRecorder(upstream string, log *slog.Logger) (*Recorder, error) {
 	go r.accept()
 	return r, nil
 }
+
+// SlowMS is the threshold, in milliseconds, at which an operation counts as slow: the
+// engine's slowms setting, as mongod's --slowms is the profiler's.
+func (r *Recorder) SlowMS() int { return r.slowMS }
 
 // Addr is the address clients connect to.
 func (r *Recorder) Addr() string { return r.ln.Addr().String() }

@@ -1,8 +1,9 @@
 // Package shape fingerprints MongoDB queries and aggregation pipelines: what they look like
 // with their data taken out, so operations that differ only in their values count as one.
 //
-// A filter keeps its field names and operators and loses every value ({"status": ?,
-// "amount": {"$gt": ?}}); a pipeline becomes its stages with the fields each one works on
+// A filter keeps its field names and operators and loses every value ({amount: {$gt: ?},
+// status: ?}, keys unquoted as mongosh writes them, so a scenario can quote a shape); a
+// pipeline becomes its stages with the fields each one works on
 // ($match{status} -> $group{_id:customer} -> $sort{-n}). Keys are sorted, so {a, b} and
 // {b, a} are one shape. Every shape goes through collectors/querytext before it is returned,
 // so a secret that reached a key is masked too.
@@ -50,7 +51,7 @@ func writeDoc(b *strings.Builder, doc bson.Raw, depth int) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(`"` + e.Key() + `": `)
+		b.WriteString(e.Key() + ": ")
 		writeValue(b, e.Value(), depth)
 	}
 	b.WriteString("}")
@@ -228,8 +229,8 @@ func expression(v bson.RawValue) string {
 }
 
 // Query is the shape of one operation as the profiler or the wire recorder shows it: the
-// command, its collection and its filter (or pipeline), e.g. `find orders {"status": ?}`,
-// `aggregate orders $match{status} -> $group{_id:customer}`, `update orders {"_id": ?}`.
+// command, its collection and its filter (or pipeline), e.g. `find orders {status: ?}`,
+// `aggregate orders $match{status} -> $group{_id:customer}`, `update orders {_id: ?}`.
 // first is the first document the command carried (an update or delete statement) when
 // the filter is not in the command itself; nil otherwise.
 func Query(command, coll string, cmd, first bson.Raw) string {

@@ -1,6 +1,7 @@
 // Package mongotest starts a real, private server speaking the MongoDB wire protocol for
-// tests that need one, through the mongodb engine: embedded FerretDB (on SQLite unless the
-// test asks for PostgreSQL), or the server DBHARNESS_TEST_MONGODB_URI names. There is no
+// tests that need one, through the mongodb engine: embedded FerretDB (on the engine's
+// default backend, PostgreSQL where it can start, unless the test asks for SQLite), or the
+// server DBHARNESS_TEST_MONGODB_URI names. There is no
 // fake: FerretDB is a real implementation of the protocol, run in the test's process and
 // stopped when the test ends.
 package mongotest
@@ -23,9 +24,10 @@ const ExternalURIEnv = "DBHARNESS_TEST_MONGODB_URI"
 // (backend: sqlite or postgresql; driver options).
 func Start(t testing.TB, settings ...map[string]string) engines.Instance {
 	t.Helper()
+	// Note: os.TempDir(), not t.TempDir(): PostgreSQL runs as the postgres user and must
+	// reach its data folder.
 	spec := engines.Spec{Provider: engines.ProviderEmbedded, Flavor: mongodb.FlavorFerretDB,
-		WorkDir: os.TempDir(), Logger: slog.New(slog.DiscardHandler),
-		Settings: map[string]string{mongodb.SettingBackend: mongodb.BackendSQLite}}
+		WorkDir: os.TempDir(), Logger: slog.New(slog.DiscardHandler)}
 	if uri := os.Getenv(ExternalURIEnv); uri != "" {
 		spec.Provider, spec.DSN, spec.Flavor, spec.Settings = engines.ProviderExternal, uri, "", nil
 	}
