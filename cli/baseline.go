@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,13 +189,23 @@ func baselineRecord(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	s := store.New(f.root)
+	before := 0
+	if old, err := s.Load(f.name); err == nil {
+		before = len(old.Runs)
+	}
 	b, err := s.Record(f.name, runs...)
 	if err != nil {
 		return loadError(err)
 	}
 	path, _ := s.Path(f.name)
-	first := b.Runs[len(b.Runs)-len(runs)].ID
-	fmt.Fprintf(stdout, "recorded %s into %s (runs %d to %d; %d in all)\n", plural(len(runs), "run"), path, first, first+len(runs)-1, len(b.Runs))
+	switch added := len(b.Runs) - before; {
+	case added == 0:
+		fmt.Fprintf(stdout, "the %s were recorded in %s already; nothing new (%d in all)\n", plural(len(runs), "run"), path, len(b.Runs))
+	case added < len(runs):
+		fmt.Fprintf(stdout, "recorded %s into %s (runs %d to %d; %d of the %d were there already; %d in all)\n", plural(added, "run"), path, b.Runs[before].ID, b.Runs[len(b.Runs)-1].ID, len(runs)-added, len(runs), len(b.Runs))
+	default:
+		fmt.Fprintf(stdout, "recorded %s into %s (runs %d to %d; %d in all)\n", plural(added, "run"), path, b.Runs[before].ID, b.Runs[len(b.Runs)-1].ID, len(b.Runs))
+	}
 	if b.Generation == 0 {
 		fmt.Fprintf(stdout, "nothing is accepted yet: make the latest runs the baseline with `dbharness baseline accept --name %s --runs %d`\n", f.name, min(len(b.Runs), stats.MinRuns(1-gate.DefaultConfidence)))
 	}
@@ -205,6 +217,7 @@ func baselineCompare(args []string, stdout, stderr io.Writer) error {
 	threshold := f.fs.String("threshold", "5%", "a regression is a change for the worse of more than this")
 	confidence := f.fs.String("confidence", "99%", "how sure the gate must be (the test's alpha is 1 - confidence)")
 	inconclusive := f.fs.String("inconclusive", "fail", "when the runs cannot decide: fail (exit 3) or pass (exit 0)")
+	benchDir := f.fs.String("bench", "", "also write baseline.bench.txt and candidate.bench.txt (the Go benchmark format, for benchstat) into this folder")
 	if err := f.parse(args, true); err != nil {
 		return err
 	}
@@ -230,6 +243,17 @@ func baselineCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	rep := gate.Compare(f.name, base, cand, opts)
 	rep.AddHistory(b.Runs, cand, stats.EDivisiveConfig{})
+	if *benchDir != "" {
+		for name, runs := range map[string][]store.Run{"baseline.bench.txt": base, "candidate.bench.txt": cand} {
+			var buf bytes.Buffer
+			if err := writeBench(&buf, runs); err != nil {
+				return ExitError{Code: ExitFailed, Err: err}
+			}
+			if err := result.WriteFileAtomic(filepath.Join(*benchDir, name), buf.Bytes()); err != nil {
+				return ExitError{Code: ExitFailed, Err: err}
+			}
+		}
+	}
 	if f.json {
 		if err := baselineWriteJSON(stdout, rep); err != nil {
 			return err

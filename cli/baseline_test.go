@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,12 +18,16 @@ import (
 
 // writeResult writes a result file with n runs of a one-operation workload at opsPerSec
 // ops/s and a p95 of p95, each run varying by up to ±1%.
+var resultFiles atomic.Int64
+
 func writeResult(t *testing.T, path string, n int, opsPerSec float64, p95 time.Duration) {
 	t.Helper()
 	dev := []float64{-0.01, 0.004, -0.005, 0.01, 0, 0.007, -0.003}
 	sc := &result.Scenario{Name: "TPC-B", Status: "passed"}
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	// Each file's runs start at instants of their own, as real runs do.
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(resultFiles.Add(1)) * time.Hour)
 	for i := range n {
+		start := start.Add(time.Duration(i) * 11 * time.Second)
 		f := 1 + dev[i%len(dev)]
 		op := load.OpStats{Name: "transfer", Count: 1000, OpsPerSec: opsPerSec * f,
 			Latency: load.Latency{P50: p95 / 3, P95: time.Duration(float64(p95) * f), P99: 2 * p95}}

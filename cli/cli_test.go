@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/dbharness/dbharness/cli"
 	"github.com/dbharness/dbharness/engines/postgres/pgtest"
 	"github.com/dbharness/dbharness/engines/provider/native"
@@ -69,7 +71,7 @@ func TestEnginesSaysWhichProvidersWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := out.String()
-	if !strings.Contains(s, "postgresql") || !strings.Contains(s, "native    yes") || !strings.Contains(s, "embedded  no: PostgreSQL has no embedded server") {
+	if !strings.Contains(s, "postgresql") || !strings.Contains(s, "native    yes") || !strings.Contains(s, "embedded  no: PostgreSQL has no embedded provider") {
 		t.Errorf("engines output:\n%s", s)
 	}
 }
@@ -77,7 +79,7 @@ func TestEnginesSaysWhichProvidersWork(t *testing.T) {
 func TestRunLeavesNoServerBehind(t *testing.T) {
 	workdir := workDir(t)
 	out := t.TempDir()
-	cmd := exec.Command(binary, "run", "testdata/short.feature", "--workdir", workdir, "--out", out, "--no-colors")
+	cmd := exec.Command(binary, "run", "testdata/short.feature", "--provider", "native", "--workdir", workdir, "--out", out, "--no-colors")
 	output, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, output)
@@ -90,25 +92,47 @@ func TestRunLeavesNoServerBehind(t *testing.T) {
 	}
 }
 
+// pointSelects asks the PostgreSQL server running under workdir (through its socket) how many
+// point selects it has served; 0 while there is none or it does not answer yet.
+func pointSelects(workdir string) int64 {
+	socks, _ := filepath.Glob(filepath.Join(workdir, "dbharness-postgresql-*", ".s.PGSQL.*"))
+	if len(socks) == 0 {
+		return 0
+	}
+	port := strings.TrimPrefix(filepath.Ext(socks[0]), ".")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, fmt.Sprintf("host=%s port=%s user=postgres dbname=postgres", filepath.Dir(socks[0]), port))
+	if err != nil {
+		return 0
+	}
+	defer conn.Close(context.Background())
+	var n int64
+	if err := conn.QueryRow(ctx, "SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements WHERE query LIKE 'SELECT abalance FROM pgbench_accounts%'").Scan(&n); err != nil {
+		return 0
+	}
+	return n
+}
+
 func TestInterruptedRunStopsEverythingAndKeepsPartialResults(t *testing.T) {
 	workdir := workDir(t)
 	out := t.TempDir()
-	cmd := exec.Command(binary, "run", "testdata/long.feature", "--workdir", workdir, "--out", out, "--no-colors")
+	cmd := exec.Command(binary, "run", "testdata/long.feature", "--provider", "native", "--workdir", workdir, "--out", out, "--no-colors")
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Wait until the server runs and the load has had a moment, then press Ctrl-C.
-	deadline := time.Now().Add(60 * time.Second)
-	for len(native.ProcessesUnder(workdir)) == 0 && time.Now().Before(deadline) {
+	// Wait until the load has run a few hundred point selects (the server says so), then
+	// press Ctrl-C.
+	deadline := time.Now().Add(2 * time.Minute)
+	for pointSelects(workdir) < 500 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the load did not get going within 2 minutes:\n%s", output.String())
+		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if len(native.ProcessesUnder(workdir)) == 0 {
-		cmd.Process.Kill()
-		t.Fatalf("no server started within 60s:\n%s", output.String())
-	}
-	time.Sleep(4 * time.Second)
 	cmd.Process.Signal(syscall.SIGINT)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -209,5 +233,39 @@ func TestLoadRunsAnyExecutorWithThresholds(t *testing.T) {
 	out, code = run("--workload", "nope", "--vus", "1", "--duration", "1s")
 	if code != cli.ExitUsage || !strings.Contains(out, "point-select, tpcb, ycsb-a") {
 		t.Errorf("an unknown workload: exit %d\n%s", code, out)
+	}
+}
+
+// `dbharness load` runs through the steps' session: its result carries the database's
+// metrics of the run (collectors opened), the dataset's load time and the analysis.
+func TestLoadRecordsDatabaseMetricsDatasetTimeAndFindings(t *testing.T) {
+	t.Setenv("DBHARNESS_POSTGRESQL_DSN", pgtest.DSN(t))
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	err := cli.Run(context.Background(), []string{"load", "--workload", "tpcb", "--scale", "1", "--vus", "2",
+		"--duration", "1s", "--out", out}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("load: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	r, err := result.ReadJSON(filepath.Join(out, "result.json"))
+	if err != nil || len(r.Scenarios) != 1 {
+		t.Fatalf("result.json: %v %+v", err, r)
+	}
+	s := r.Scenarios[0]
+	if len(s.Datasets) != 1 || s.Datasets[0].Duration <= 0 {
+		t.Errorf("datasets %+v, want pgbench with its load time", s.Datasets)
+	}
+	if s.Metrics == nil || len(s.Metrics.Series) == 0 {
+		t.Error("no database metrics in the result: the collectors did not run")
+	}
+	found := false
+	for _, f := range s.Findings {
+		found = found || (f.Kind == "slow-query" && strings.Contains(f.Subject, "UPDATE pgbench_accounts"))
+	}
+	if !found {
+		t.Errorf("no slow-query finding of the transfer's UPDATE: %+v", s.Findings)
+	}
+	if _, err := os.Stat(filepath.Join(out, "results.bench.txt")); err != nil {
+		t.Errorf("results.bench.txt: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dbharness/dbharness/baselines/benchfmt"
 	"github.com/dbharness/dbharness/baselines/gate"
 	"github.com/dbharness/dbharness/baselines/stats"
 	"github.com/dbharness/dbharness/baselines/store"
@@ -132,7 +133,7 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(reps) == 0 {
 		return ExitError{Code: ExitUsage, Err: errors.New("the two sides have no scenario and workload in common: nothing to compare")}
 	}
-	if err := writeComparison(*out, reps, *inconclusive == "pass", stdout); err != nil {
+	if err := writeComparison(*out, reps, baseRuns, candRuns, *inconclusive == "pass", stdout); err != nil {
 		return err
 	}
 	verdict := worstVerdict(reps)
@@ -334,7 +335,7 @@ func worstVerdict(reps []*gate.Report) stats.Verdict {
 
 // writeComparison prints the Markdown and writes compare.md, compare.json and
 // compare.junit.xml (one case per scenario and workload, failed when it regressed).
-func writeComparison(dir string, reps []*gate.Report, inconclusivePasses bool, stdout io.Writer) error {
+func writeComparison(dir string, reps []*gate.Report, baseRuns, candRuns []store.Run, inconclusivePasses bool, stdout io.Writer) error {
 	var md bytes.Buffer
 	for _, r := range reps {
 		if err := r.WriteMarkdown(&md); err != nil {
@@ -374,8 +375,43 @@ func writeComparison(dir string, reps []*gate.Report, inconclusivePasses bool, s
 	if err := junit.Write(&xml, doc); err != nil {
 		return err
 	}
-	for name, b := range map[string][]byte{"compare.md": md.Bytes(), "compare.json": append(js, '\n'), "compare.junit.xml": xml.Bytes()} {
+	files := map[string][]byte{"compare.md": md.Bytes(), "compare.json": append(js, '\n'), "compare.junit.xml": xml.Bytes()}
+	// The same runs in the Go benchmark format: `benchstat base.bench.txt candidate.bench.txt`.
+	for name, runs := range map[string][]store.Run{"base.bench.txt": baseRuns, "candidate.bench.txt": candRuns} {
+		var b bytes.Buffer
+		if err := writeBench(&b, runs); err != nil {
+			return err
+		}
+		files[name] = b.Bytes()
+	}
+	for name, b := range files {
 		if err := result.WriteFileAtomic(filepath.Join(dir, name), b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeBench writes runs in the Go benchmark format, one block per scenario (its machine,
+// database and build as configuration lines), in the order they ran.
+func writeBench(w io.Writer, runs []store.Run) error {
+	key := func(r store.Run) string { return r.Scenario }
+	for _, k := range distinct(runs, key) {
+		var lines []benchfmt.Run
+		var first *store.Run
+		for i := range runs {
+			if key(runs[i]) != k {
+				continue
+			}
+			if first == nil {
+				first = &runs[i]
+			}
+			lines = append(lines, benchfmt.FromRun(runs[i].Workload, runs[i])...)
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		if err := benchfmt.Write(w, benchfmt.Config(k, first.Environment, first.Engine), lines); err != nil {
 			return err
 		}
 	}

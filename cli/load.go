@@ -12,26 +12,26 @@ import (
 	"time"
 
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/engines/provider/native"
 	"github.com/dbharness/dbharness/reports"
 	"github.com/dbharness/dbharness/result"
 	"github.com/dbharness/dbharness/runner"
+	"github.com/dbharness/dbharness/steps"
 	"github.com/dbharness/dbharness/workloads"
 	"github.com/dbharness/dbharness/workloads/load"
 	"github.com/dbharness/dbharness/workloads/thresholds"
-	"github.com/dbharness/dbharness/workloads/ycsb"
 )
 
 // ExitThresholds is the exit code of `dbharness load` when a threshold fails (k6's too).
 const ExitThresholds = 99
 
-// loadFlags are k6's executor options as flags.
+// loadFlags are k6's executor options as flags, and what to run them on.
 type loadFlags struct {
 	engine, version, provider, dsn, workload, dataset, out string
 	cpuProfile                                             string
 	injectDelay                                            time.Duration
 	scale                                                  int
 	opts                                                   load.Options
-	stages                                                 string
 	checks, aborts                                         []string
 }
 
@@ -42,29 +42,19 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&f.version, "version", "", "database version, for engines dbharness starts")
 	fs.StringVar(&f.provider, "provider", "auto", "auto, docker, native, or external (with --dsn or DBHARNESS_<ENGINE>_DSN)")
 	fs.StringVar(&f.dsn, "dsn", "", "load an existing server (default $DBHARNESS_<ENGINE>_DSN); without it dbharness starts one")
-	fs.StringVar(&f.workload, "workload", "", "a registered workload (`dbharness workloads`) or a YCSB workload file (.yaml)")
+	fs.StringVar(&f.workload, "workload", "", "a registered workload (`dbharness workloads`) or a workload file: YCSB properties or a declarative SQL workload (.yaml)")
 	fs.StringVar(&f.dataset, "dataset", "", "dataset to load first (default: the workload's, when --scale is set)")
 	fs.IntVar(&f.scale, "scale", 0, "load the dataset at this scale first; 0 uses the data already there")
 	fs.StringVar(&f.out, "out", "reports/out", "folder for result.json and report.md; empty to write none")
 	fs.DurationVar(&f.injectDelay, "inject-delay", 0, "make every operation this much longer (to calibrate the regression gate with a known slowdown)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of dbharness itself during the load to this file (go tool pprof)")
-	o := &f.opts
-	fs.StringVar(&o.Executor, "executor", "constant-vus", "k6 executor: "+strings.Join(load.Executors(), ", "))
-	fs.IntVar(&o.VUs, "vus", 0, "virtual users (workers, one connection each)")
-	fs.DurationVar(&o.Duration, "duration", 0, "how long iterations are started for")
-	fs.Float64Var(&o.Rate, "rate", 0, "iterations per time unit (constant-arrival-rate)")
-	fs.DurationVar(&o.TimeUnit, "time-unit", 0, "period of the rates (default 1s)")
-	fs.IntVar(&o.PreAllocatedVUs, "pre-allocated-vus", 0, "VUs created before the start (arrival-rate executors)")
-	fs.IntVar(&o.MaxVUs, "max-vus", 0, "most VUs arrival-rate executors may create")
-	fs.Float64Var(&o.StartRate, "start-rate", 0, "rate at the start (ramping-arrival-rate)")
-	fs.IntVar(&o.StartVUs, "start-vus", 0, "VUs at the start (ramping-vus)")
-	fs.StringVar(&f.stages, "stages", "", "ramping stages, duration:target, e.g. 10s:50,20s:200,10s:0")
-	fs.Int64Var(&o.Iterations, "iterations", 0, "iterations (shared-iterations: in all; per-vu-iterations: per VU)")
-	fs.DurationVar(&o.MaxDuration, "max-duration", 0, "bound of the iteration executors (default 10m)")
-	fs.DurationVar(&o.GracefulStop, "graceful-stop", 0, "time for running iterations to finish at the end (default 30s)")
-	fs.DurationVar(&o.GracefulRampDown, "graceful-ramp-down", 0, "time for removed VUs to finish (ramping-vus, default 30s)")
-	fs.DurationVar(&o.OpTimeout, "op-timeout", 0, "timeout of each operation (default 30s)")
-	fs.Int64Var(&o.Seed, "seed", 0, "seed of the VUs' random generators (0: random, recorded in the result)")
+	// Note: the executor options are k6's, as flags (preAllocatedVUs is --pre-allocated-vus),
+	// read by the parser a feature's option table uses too.
+	f.opts.Executor = "constant-vus"
+	for _, spec := range load.OptionSpecs() {
+		name := spec.Name
+		fs.Func(load.FlagName(name), spec.Help, func(v string) error { return load.SetOption(&f.opts, name, v) })
+	}
 	fs.Func("threshold", "k6 threshold `metric:condition`, e.g. 'latency{op:transfer}:p(95)<20ms' (repeatable)", func(s string) error {
 		f.checks = append(f.checks, s)
 		return nil
@@ -79,20 +69,18 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return runLoad(ctx, f, stdout, stderr)
 }
 
+// runLoad checks everything it can before any database starts, then runs the load through
+// the same session a feature's steps use: the database and its collectors, the dataset, the
+// workload with its progress line and abort thresholds, the analysis, the record.
 func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 	if f.workload == "" {
-		return usageError(errors.New("load: --workload is required: a name from `dbharness workloads` or a YCSB workload file"))
+		return usageError(errors.New("load: --workload is required: a name from `dbharness workloads` or a workload file"))
 	}
 	engine, err := loadEngine(f.engine, f.workload)
 	if err != nil {
 		return usageError(err)
 	}
 	f.engine = engine
-	if f.stages != "" {
-		if f.opts.Stages, err = load.ParseStages(f.stages); err != nil {
-			return usageError(fmt.Errorf("load: --stages: %w", err))
-		}
-	}
 	if err := f.opts.Validate(); err != nil {
 		return usageError(err)
 	}
@@ -100,87 +88,88 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError(err)
 	}
-	wl, err := resolveWorkload(f.engine, f.workload)
+	wl, _, err := workloads.Resolve(f.engine, f.workload, "")
 	if err != nil {
 		return usageError(err)
 	}
-
-	inst, err := startForLoad(ctx, f, stderr)
-	if inst != nil {
-		defer func() {
-			stop, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := inst.Stop(stop); err != nil {
-				fmt.Fprintln(stderr, "dbharness: stop:", engines.RedactDSN(err.Error()))
-			}
-		}()
+	if err := thresholds.CheckOps(append(append([]thresholds.Threshold{}, checks...), aborts...), workloads.CheckableNames(wl)); err != nil {
+		return usageError(err)
 	}
+	p, err := engines.ParseProvider(f.provider)
 	if err != nil {
+		return usageError(err)
+	}
+	if removed, err := native.SweepStale(""); err == nil && len(removed) > 0 {
+		fmt.Fprintf(stderr, "removed work folders left behind by dbharness runs that were killed:\n  %s\n", strings.Join(removed, "\n  "))
+	}
+	var progress io.Writer
+	if isTerminal(stderr) {
+		progress = stderr
+	}
+	sess := steps.NewSession(steps.Options{
+		Provider: p, Progress: progress, Logger: newLogger(stderr, false),
+		DSN: func(engine string) string {
+			if f.dsn != "" {
+				return f.dsn
+			}
+			return runner.ExternalDSN(engine)
+		},
+	}, "dbharness load "+f.workload)
+	status := "failed"
+	rec := (*result.Scenario)(nil)
+	defer func() {
+		if rec == nil {
+			rec, _ = sess.Close(status)
+		}
+	}()
+	if err := sess.Start(ctx, f.engine, engines.Spec{Version: f.version}); err != nil {
 		return ExitError{Code: ExitFailed, Err: err}
 	}
-	target := workloads.Target{Engine: f.engine, DSN: inst.DSN()}
-	ctx, stopWatch := load.StopWhen(ctx, inst.Done(), inst.Err)
-	defer stopWatch()
-
-	rec := &result.Scenario{Name: "dbharness load " + f.workload, URI: "cli", StartedAt: time.Now()}
-	info := inst.Info()
-	rec.Engine = &info
+	if info, ok := sess.Info(); ok {
+		fmt.Fprintf(stderr, "%s %s (%s) at %s\n", info.Engine, info.Version, info.Provider, info.Address)
+	}
 	if f.scale > 0 {
 		name := f.dataset
 		if name == "" {
 			name = wl.Dataset()
 		}
-		if err := loadDataset(ctx, f.engine, name, f.scale, target, stderr); err != nil {
+		if err := sess.LoadDataset(ctx, name, f.scale); err != nil {
 			return ExitError{Code: ExitFailed, Err: err}
-		}
-		rec.Datasets = append(rec.Datasets, result.Dataset{Name: name, Scale: f.scale})
-	}
-	run, err := workloads.ForRun(ctx, workloads.Slowed(wl, f.injectDelay), target)
-	if err != nil {
-		return ExitError{Code: ExitFailed, Err: err}
-	}
-	if err := thresholds.CheckOps(append(append([]thresholds.Threshold{}, checks...), aborts...), workloads.OperationNames(run)); err != nil {
-		return usageError(err)
-	}
-	opts := f.opts
-	if len(aborts) > 0 {
-		opts.Watch = thresholds.Watcher(aborts)
-	}
-	if isTerminal(stderr) {
-		opts.Progress = func(p load.Progress) {
-			fmt.Fprintf(stderr, "\r%s %s: %s/%s  %.0f ops/s  p95=%s  errors=%d  dropped=%d   ", f.workload, p.Executor,
-				p.Elapsed.Round(time.Second), p.Total, p.OpsPerSec, p.P95.Round(time.Microsecond), p.Errors, p.Dropped)
 		}
 	}
 	stopProfile, err := startCPUProfile(f.cpuProfile)
 	if err != nil {
 		return ExitError{Code: ExitUsage, Err: err}
 	}
-	summary, runErr := load.Run(ctx, run, target, opts)
+	summary, runErr := sess.Run(ctx, f.workload, f.opts, aborts, func(w workloads.Workload) workloads.Workload {
+		return workloads.Slowed(w, f.injectDelay)
+	})
 	stopProfile()
-	if opts.Progress != nil {
-		fmt.Fprint(stderr, "\r\033[K")
-	}
-	status := "passed"
+	status = "passed"
+	var results []thresholds.Result
 	if summary != nil {
-		rec.Loads = append(rec.Loads, summary)
 		fmt.Fprint(stdout, summary.Text())
 		if len(checks) > 0 {
 			fmt.Fprintln(stdout, "\n     thresholds:")
 		}
-		for _, r := range thresholds.Evaluate(checks, thresholds.FromSummary(summary)) {
+		results = thresholds.Evaluate(checks, thresholds.FromSummary(summary))
+		for _, r := range results {
 			fmt.Fprintf(stdout, "       %s\n", r)
-			rec.Checks = append(rec.Checks, result.Check{Step: r.Threshold.String(), Status: passFail(r.Passed), Passed: r.Passed, Message: r.Message})
 			if !r.Passed {
 				status = "failed"
 			}
 		}
 	}
 	if runErr != nil {
-		status, rec.Partial = "failed", true
-		rec.Errors = append(rec.Errors, engines.RedactDSN(runErr.Error()))
+		status = "failed"
 	}
-	rec.Status, rec.EndedAt = status, time.Now()
+	rec, closeErr := sess.Close(status)
+	for _, r := range results {
+		rec.Checks = append(rec.Checks, result.Check{Step: r.Threshold.String(), Status: passFail(r.Passed), Passed: r.Passed, Message: r.Message})
+	}
+	if closeErr != nil {
+		fmt.Fprintln(stderr, "dbharness: stop:", engines.RedactDSN(closeErr.Error()))
+	}
 	if f.out != "" {
 		rep := &result.Report{SchemaVersion: result.SchemaVersion, StartedAt: rec.StartedAt, EndedAt: rec.EndedAt,
 			Environment: result.DetectEnvironment(), Scenarios: []*result.Scenario{rec}}
@@ -266,62 +255,6 @@ func loadEngine(flag, workload string) (string, error) {
 		return "", fmt.Errorf("load: no database has a workload %q; the workloads are\n  %s", workload, strings.Join(lists, "\n  "))
 	}
 	return "", fmt.Errorf("load: %s have a workload %q: choose one with --engine", strings.Join(have, " and "), workload)
-}
-
-// resolveWorkload finds a registered workload, or reads a YCSB workload file for the engine.
-func resolveWorkload(engine, name string) (workloads.Workload, error) {
-	if !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") {
-		return workloads.Lookup(engine, name)
-	}
-	b, err := os.ReadFile(name)
-	if err != nil {
-		return nil, fmt.Errorf("workload file: %w", err)
-	}
-	spec, err := ycsb.Parse(name, b)
-	if err != nil {
-		return nil, err
-	}
-	db, err := ycsb.LookupDB(engine)
-	if err != nil {
-		return nil, err
-	}
-	return ycsb.NewWorkload(engine, db, spec), nil
-}
-
-// startForLoad starts the engine, or connects to the DSN given.
-func startForLoad(ctx context.Context, f loadFlags, stderr io.Writer) (engines.Instance, error) {
-	eng, err := engines.Lookup(f.engine)
-	if err != nil {
-		return nil, err
-	}
-	p, err := engines.ParseProvider(f.provider)
-	if err != nil {
-		return nil, err
-	}
-	dsn := f.dsn
-	if dsn == "" {
-		dsn = runner.ExternalDSN(eng.Name())
-	}
-	spec := engines.Spec{Version: f.version, Provider: p, DSN: dsn, Logger: newLogger(stderr, false)}
-	inst, err := eng.Start(ctx, spec)
-	if err != nil {
-		return inst, fmt.Errorf("start %s: %s", eng.Name(), engines.RedactDSN(err.Error()))
-	}
-	fmt.Fprintf(stderr, "%s %s (%s) at %s\n", eng.Name(), inst.Info().Version, inst.Info().Provider, inst.Info().Address)
-	return inst, nil
-}
-
-func loadDataset(ctx context.Context, engine, name string, scale int, t workloads.Target, stderr io.Writer) error {
-	ds, err := workloads.LookupDataset(engine, name)
-	if err != nil {
-		return err
-	}
-	started := time.Now()
-	if err := ds.Load(ctx, t, scale, nil); err != nil {
-		return fmt.Errorf("load dataset %q at scale %d: %w", name, scale, err)
-	}
-	fmt.Fprintf(stderr, "dataset %s at scale %d loaded in %s\n", name, scale, time.Since(started).Round(time.Millisecond))
-	return nil
 }
 
 // startCPUProfile profiles the harness's own CPU use, for finding what limits the load it

@@ -18,6 +18,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	workdir := fs.String("workdir", "", "parent folder of native servers' data directories (default: the system temp dir)")
 	noColors := fs.Bool("no-colors", false, "plain output")
 	verbose := fs.Bool("v", false, "log engine start and stop details")
+	createMissing := fs.Bool("create-missing-baselines", false, "a comparison with a baseline that has no accepted runs records and accepts the runs instead of failing (for the first CI run)")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)
@@ -28,7 +29,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	outcome, err := runner.Run(ctx, runner.Options{
 		Paths: paths, Tags: *tags, Format: *format, Provider: p, Out: *out,
-		Concurrency: *concurrency, WorkDir: *workdir, NoColors: *noColors || !isTerminal(stdout),
+		Concurrency: *concurrency, WorkDir: *workdir, CreateMissingBaselines: *createMissing, NoColors: *noColors || !isTerminal(stdout),
 		Stdout: stdout, Stderr: stderr, Progress: isTerminal(stderr), Logger: newLogger(stderr, *verbose),
 	})
 	switch {

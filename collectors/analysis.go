@@ -28,6 +28,16 @@ type Finding struct {
 	// Values are the numbers behind the summary, by name with their unit as a suffix
 	// (keys, bytes, seconds, per_second, ratio), for checks and plots.
 	Values map[string]float64 `json:"values,omitempty"`
+	// Unavailable, when set, makes this no finding but a gap: the analysis could not look
+	// for findings of Kind (a sample that failed, a plan it could not read), and says why.
+	// A check that there is no finding of the kind fails on it instead of passing on
+	// nothing.
+	Unavailable string `json:"unavailable,omitempty"`
+}
+
+// Gap is the finding that says findings of kind could not be looked for, and why.
+func Gap(kind, reason string) Finding {
+	return Finding{Kind: kind, Unavailable: reason, Summary: "could not be looked for: " + reason}
 }
 
 // An Analyzer is an optional Collector capability: look deeper than the metrics, at the

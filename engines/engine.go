@@ -203,3 +203,24 @@ var ErrUnavailable = errors.New("not available here")
 type StatementRunner interface {
 	RunStatement(ctx context.Context, inst Instance, statement string) error
 }
+
+// A ScriptRunner is an optional Engine capability: run a script of several statements in
+// order, for the schema and seed sentences. The error names the statement that failed, its
+// number and its line in the script.
+type ScriptRunner interface {
+	RunScript(ctx context.Context, inst Instance, script string) error
+}
+
+// A ScriptError says which statement of a script failed.
+type ScriptError struct {
+	Statement int    // 1-based
+	Line      int    // line of the script the statement starts on
+	Text      string // the statement, secrets masked and cut to one line
+	Err       error
+}
+
+func (e *ScriptError) Error() string {
+	return fmt.Sprintf("statement %d (line %d of the script: %s): %v", e.Statement, e.Line, e.Text, e.Err)
+}
+
+func (e *ScriptError) Unwrap() error { return e.Err }

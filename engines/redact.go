@@ -40,3 +40,17 @@ func DSNAddress(dsn string) string {
 	}
 	return u.Host
 }
+
+// Redact returns err with its message redacted (RedactDSN) and its chain kept, so callers
+// still find the causes with errors.Is and errors.As.
+func Redact(err error) error {
+	if err == nil {
+		return nil
+	}
+	return redacted{err}
+}
+
+type redacted struct{ err error }
+
+func (r redacted) Error() string { return RedactDSN(r.err.Error()) }
+func (r redacted) Unwrap() error { return r.err }

@@ -100,6 +100,10 @@ func scenarioSection(p *mdWriter, s *result.Scenario) {
 }
 
 func comparisonTable(p *mdWriter, c result.Comparison) {
+	if c.Verdict == result.Created {
+		p.f("Baseline %q: **created** from %d runs of this scenario and accepted, in `%s`; nothing was compared. Commit it to gate later runs against it.\n\n", c.Baseline, c.CandidateRuns, c.File)
+		return
+	}
 	p.f("Baseline %q: **%s** (%d baseline runs, %d candidate runs).\n\n", c.Baseline, c.Verdict, c.BaselineRuns, c.CandidateRuns)
 	p.f("| measure | delta | p | verdict |\n|---|--:|--:|---|\n")
 	for _, m := range c.Measures {
@@ -190,6 +194,13 @@ func eventsAndFindings(p *mdWriter, s *result.Scenario) {
 		if len(v.Examples) > 0 {
 			p.f("Lost, for example: `%s`\n\n", strings.Join(v.Examples, "`, `"))
 		}
+	}
+	if len(s.Invariants) > 0 {
+		p.f("| invariant | held | the query answered |\n|---|---|---|\n")
+		for _, inv := range s.Invariants {
+			p.f("| %s | %v | %s |\n", cell(inv.Name), inv.Held, cell(inv.Got))
+		}
+		p.f("\n")
 	}
 	if len(s.Findings) > 0 {
 		p.f("| finding | subject | summary | method |\n|---|---|---|---|\n")

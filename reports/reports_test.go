@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -155,6 +156,49 @@ func TestJUnitCarriesFailuresMeasuresAndVerdicts(t *testing.T) {
 	} {
 		if props[name] != want {
 			t.Errorf("property %s = %q, want %q (all: %v)", name, props[name], want, props)
+		}
+	}
+}
+
+// Two runs' results.bench.txt are read and compared by benchstat itself, unchanged: the
+// names, the units and the configuration all parse, and the comparison has our rows.
+func TestBenchstatComparesTwoRunsFiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds benchstat")
+	}
+	dir := t.TempDir()
+	for i, ops := range []float64{199.6, 180.2} {
+		rep := sampleReport()
+		for n := range 4 { // benchstat wants several samples per side
+			l := *rep.Scenarios[0].Loads[0]
+			l.Total.OpsPerSec = ops + float64(n)
+			l.Operations = []load.OpStats{l.Operations[0]}
+			l.Operations[0].OpsPerSec = ops + float64(n)
+			rep.Scenarios[0].Loads = append(rep.Scenarios[0].Loads, &l)
+		}
+		var b bytes.Buffer
+		if err := renderBench(&b, rep); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, []string{"old.txt", "new.txt"}[i]), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Note: run from this module, whose go.sum pins x/perf; the files by their paths.
+	cmd := exec.Command("go", "run", "golang.org/x/perf/cmd/benchstat", "-format", "csv", filepath.Join(dir, "old.txt"), filepath.Join(dir, "new.txt"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("benchstat: %v\n%s", err, out)
+	}
+	text := string(out)
+	for _, want := range []string{"Postgresql/tpcb/transfer", "ops/s", "p95-sec/op", "errors/op", "old.txt", "new.txt"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("benchstat's comparison lacks %q:\n%s", want, text)
+		}
+	}
+	for _, bad := range []string{"syntax error", "parsing", "unknown"} {
+		if strings.Contains(strings.ToLower(text), bad) {
+			t.Errorf("benchstat complains (%q):\n%s", bad, text)
 		}
 	}
 }

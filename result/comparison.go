@@ -4,8 +4,10 @@ package result
 // regression against the baseline "..."`), as the reports show it: the full statistics stay
 // in the gate's own report.
 type Comparison struct {
-	Baseline      string    `json:"baseline"`
-	Verdict       string    `json:"verdict"` // improved, unchanged, regressed, inconclusive
+	Baseline string `json:"baseline"`
+	// File is where the baseline is kept, for a baseline this run created.
+	File          string    `json:"file,omitempty"`
+	Verdict       string    `json:"verdict"` // improved, unchanged, regressed, inconclusive, or created (nothing compared)
 	BaselineRuns  int       `json:"baseline_runs"`
 	CandidateRuns int       `json:"candidate_runs"`
 	Measures      []Measure `json:"measures"`
@@ -22,3 +24,6 @@ type Measure struct {
 	Delta     string `json:"delta"` // "~", or the change of the median with its interval
 	P         string `json:"p"`     // the test's p-value, "-" when it did not run
 }
+
+// Created is the verdict of a baseline a run created instead of comparing with it.
+const Created = "created"

@@ -48,6 +48,8 @@ type Scenario struct {
 	Events []Event `json:"events,omitempty"`
 	// Verifications are read-backs of the writes the database acknowledged.
 	Verifications []workloads.Verification `json:"verifications,omitempty"`
+	// Invariants are the workload's invariants as checked after its run.
+	Invariants []workloads.Invariant `json:"invariants,omitempty"`
 	// Findings are what the analysis on top of the collectors noticed.
 	Findings []collectors.Finding `json:"findings,omitempty"`
 	// Comparisons are the regression-gate verdicts reached in the scenario.

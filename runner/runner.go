@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -22,6 +23,7 @@ import (
 
 	_ "github.com/dbharness/dbharness/databases" // every supported database
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/engines/provider/native"
 	"github.com/dbharness/dbharness/reports"
 	"github.com/dbharness/dbharness/result"
 	"github.com/dbharness/dbharness/steps"
@@ -44,8 +46,11 @@ type Options struct {
 	Stdout      io.Writer // godog's formatter output
 	Stderr      io.Writer // progress line, summaries, report paths
 	Progress    bool      // show the live progress line (a terminal)
-	Logger      *slog.Logger
-	TestingT    *testing.T // run scenarios as subtests (go test)
+	// CreateMissingBaselines creates baselines that have no accepted runs from the runs
+	// compared with them, instead of failing (a first CI run).
+	CreateMissingBaselines bool
+	Logger                 *slog.Logger
+	TestingT               *testing.T // run scenarios as subtests (go test)
 }
 
 // Outcome is how a run ended.
@@ -94,6 +99,11 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		}
 	}
 
+	if removed, err := native.SweepStale(opts.WorkDir); err != nil {
+		opts.Logger.Warn("stale work folders", "err", err)
+	} else if len(removed) > 0 {
+		fmt.Fprintf(opts.Stderr, "removed %s left behind by dbharness runs that were killed:\n  %s\n", plural(len(removed), "work folder"), strings.Join(removed, "\n  "))
+	}
 	report := &result.Report{SchemaVersion: result.SchemaVersion, StartedAt: time.Now(), Environment: result.DetectEnvironment()}
 	var mu sync.Mutex
 	var progress io.Writer
@@ -101,11 +111,12 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		progress = opts.Stderr
 	}
 	stepOpts := steps.Options{
-		Provider: opts.Provider,
-		DSN:      ExternalDSN,
-		WorkDir:  opts.WorkDir,
-		Progress: progress,
-		Logger:   opts.Logger,
+		CreateMissingBaselines: opts.CreateMissingBaselines,
+		Provider:               opts.Provider,
+		DSN:                    ExternalDSN,
+		WorkDir:                opts.WorkDir,
+		Progress:               progress,
+		Logger:                 opts.Logger,
 		Record: func(s *result.Scenario) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -189,7 +200,7 @@ func validate(features []parsedFeature) []string {
 				}
 				texts = append(texts, t)
 			}
-			for _, p := range checker.Check(texts) {
+			for _, p := range checker.Check(filepath.Dir(pickle.Uri), texts) {
 				msg := fmt.Sprintf("%s:%d: %v", pickle.Uri, p.Line, p.Err)
 				if !seen[msg] {
 					seen[msg] = true

@@ -96,3 +96,31 @@ func TestPasswordsNeverReachOutputOrReports(t *testing.T) {
 		t.Errorf("result.json: %v, schema %d", err, r.SchemaVersion)
 	}
 }
+
+// After ALTER ROLE ... PASSWORD ran on the server, neither the result, the Markdown, the
+// JUnit report nor the log carries the password: not in the query labels, not in the step.
+func TestAPasswordInAStatementReachesNoReport(t *testing.T) {
+	const secret = "hunter2-SECRET"
+	var stdout, stderr bytes.Buffer
+	dir := t.TempDir()
+	out, err := runner.Run(context.Background(), runner.Options{
+		Paths: []string{"testdata/secret.feature"}, Provider: engines.ProviderNative, Format: "progress",
+		NoColors: true, Stdout: &stdout, Stderr: &stderr, Out: dir,
+	})
+	if err != nil || out.Status != 0 {
+		t.Fatalf("run: %v (status %d)\n%s%s", err, out.Status, stdout.String(), stderr.String())
+	}
+	files := map[string]string{"stderr": stderr.String()}
+	for _, f := range out.Files {
+		b, _ := os.ReadFile(f)
+		files[filepath.Base(f)] = string(b)
+	}
+	for name, text := range files {
+		if strings.Contains(text, secret) {
+			t.Errorf("%s carries the password", name)
+		}
+	}
+	if !strings.Contains(files["result.json"], "ALTER ROLE postgres PASSWORD") {
+		t.Error("result.json does not show the statement at all: the test checked nothing")
+	}
+}

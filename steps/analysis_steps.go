@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/dbharness/dbharness/collectors"
+	"github.com/dbharness/dbharness/collectors/querytext"
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/workloads"
 )
@@ -28,6 +30,21 @@ func analysisSentences(w *World) []Sentence {
 			Example: `the analysis finds a key-pattern "user:{id}:session" with at least 900 keys`,
 			Help:    "Checks a number of that finding: the name is one of its values (keys, bytes, calls, ...).",
 			fn:      w.checkFindingValue, check: func(p *plan, a args) error { return p.findingValue(a.s[0], a.s[4]) }},
+		{Area: "analysis", Keyword: "Then",
+			Pattern: `^the analysis finds no ([a-z-]+) "([^"]*)"$`,
+			Example: `the analysis finds no full-scan "accounts"`,
+			Help:    "Checks that the analysis reported no finding of that kind about that subject; fails when the analysis could not look, saying why.",
+			fn:      w.checkNoFindingAbout, check: func(p *plan, a args) error { _, err := p.findingKind(a.s[0]); return err }},
+		{Area: "analysis", Keyword: "Then",
+			Pattern: `^the slow query findings include a query like "([^"]+)"$`,
+			Example: `the slow query findings include a query like "UPDATE accounts SET balance"`,
+			Help:    "Checks that one of the statements that took the most time during the last load (the analysis's slow-query findings) reads like the text: the words in order, whatever the case, spacing and literals.",
+			fn:      w.checkSlowQueryLike, check: func(p *plan, a args) error { _, err := p.findingKind(kindSlowQuery); return err }},
+		{Area: "analysis", Keyword: "Then",
+			Pattern: `^the slow query findings do not include a (?:sequential|full|table) scan (?:on|of) "([^"]+)"$`,
+			Example: `the slow query findings do not include a sequential scan on "accounts"`,
+			Help:    "Checks that no plan of the slow statements reads the table whole (a full-scan finding); fails when a plan could not be read, or when there were no slow statements to look at.",
+			fn:      w.checkNoFullScan, check: func(p *plan, a args) error { _, err := p.findingKind(kindFullScan); return err }},
 		{Area: "analysis", Keyword: "Then",
 			Pattern: `^the analysis finds no ([a-z-]+)$`,
 			Example: "the analysis finds no big-key",
@@ -75,6 +92,13 @@ func checkValueName(k collectors.FindingKind, value string) error {
 	return fmt.Errorf("a %s finding has no value %q: its values are %s", k.Kind, value, strings.Join(keys, ", "))
 }
 
+// The finding kinds of the slow query sentences: every SQL database's analysis names its
+// statements and its full scans so.
+const (
+	kindSlowQuery = "slow-query"
+	kindFullScan  = "full-scan"
+)
+
 func (w *World) analyze(ctx context.Context) error {
 	db, err := w.needDB()
 	if err != nil {
@@ -90,7 +114,81 @@ func (w *World) analyze(ctx context.Context) error {
 	}
 	w.findings, w.analyzed = findings, true
 	w.rec.Findings = append(w.rec.Findings, findings...)
+	for _, f := range findings {
+		if f.Unavailable != "" {
+			w.rec.Warnings = append(w.rec.Warnings, fmt.Sprintf("analysis: no %s findings could be looked for: %s", f.Kind, engines.RedactDSN(f.Unavailable)))
+		}
+	}
 	return nil
+}
+
+// gaps are the reasons the last analysis could not look for findings of kind.
+func (w *World) gaps(kind string) []string {
+	var out []string
+	for _, f := range w.findings {
+		if f.Kind == kind && f.Unavailable != "" {
+			out = append(out, f.Unavailable)
+		}
+	}
+	return out
+}
+
+func (w *World) checkNoFindingAbout(ctx context.Context, kind, subject string) error {
+	found, err := w.findingsOf(ctx, kind)
+	if err != nil {
+		return err
+	}
+	if gaps := w.gaps(kind); len(gaps) > 0 {
+		return fmt.Errorf("cannot say there is no %s %q: %s", kind, subject, strings.Join(gaps, "; "))
+	}
+	for _, f := range found {
+		if f.Subject == subject {
+			return fmt.Errorf("the analysis found the %s %q: %s (%s)", kind, subject, f.Summary, f.Method)
+		}
+	}
+	return nil
+}
+
+// normalWords reads a query for comparison: lower case, literals and placeholders alike,
+// words only.
+func normalWords(q string) string {
+	q = querytext.SQL(q, querytext.ANSI)
+	q = placeholderRE.ReplaceAllString(strings.ToLower(q), "?")
+	return strings.Join(strings.FieldsFunc(q, func(r rune) bool {
+		return !(r == '_' || r == '?' || r == '*' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	}), " ")
+}
+
+var placeholderRE = regexp.MustCompile(`[$:@]p?\d+|\?`)
+
+func (w *World) checkSlowQueryLike(ctx context.Context, like string) error {
+	found, err := w.findingsOf(ctx, kindSlowQuery)
+	if err != nil {
+		return err
+	}
+	want := normalWords(like)
+	var subjects []string
+	for _, f := range found {
+		if strings.Contains(normalWords(f.Subject), want) {
+			return nil
+		}
+		subjects = append(subjects, f.Subject)
+	}
+	if len(subjects) == 0 {
+		return fmt.Errorf("the analysis found no slow statements at all during the last load: no query like %q", like)
+	}
+	return fmt.Errorf("no slow statement reads like %q; the slow statements were:\n  %s", like, strings.Join(subjects, "\n  "))
+}
+
+func (w *World) checkNoFullScan(ctx context.Context, table string) error {
+	slow, err := w.findingsOf(ctx, kindSlowQuery)
+	if err != nil {
+		return err
+	}
+	if len(slow) == 0 {
+		return fmt.Errorf("the analysis found no slow statements during the last load: there is nothing to say %q is not scanned by", table)
+	}
+	return w.checkNoFindingAbout(ctx, kindFullScan, table)
 }
 
 // findingsOf returns the findings of one kind, analyzing first if no step did. A kind the
@@ -110,7 +208,7 @@ func (w *World) findingsOf(ctx context.Context, kind string) ([]collectors.Findi
 	}
 	var out []collectors.Finding
 	for _, f := range w.findings {
-		if f.Kind == kind {
+		if f.Kind == kind && f.Unavailable == "" {
 			out = append(out, f)
 		}
 	}
@@ -166,6 +264,9 @@ func (w *World) checkNoFinding(ctx context.Context, kind string) error {
 	found, err := w.findingsOf(ctx, kind)
 	if err != nil {
 		return err
+	}
+	if gaps := w.gaps(kind); len(gaps) > 0 {
+		return fmt.Errorf("cannot say there is no %s: %s", kind, strings.Join(gaps, "; "))
 	}
 	if len(found) > 0 {
 		return fmt.Errorf("the analysis found %d %s finding(s), first: %s (%s)", len(found), kind, found[0].Summary, found[0].Method)

@@ -10,6 +10,7 @@ import (
 	"github.com/dbharness/dbharness/baselines/stats"
 	"github.com/dbharness/dbharness/baselines/store"
 	"github.com/dbharness/dbharness/collectors/sampler"
+	"github.com/dbharness/dbharness/internal/nearest"
 	"github.com/dbharness/dbharness/result"
 	"github.com/dbharness/dbharness/workloads/load"
 )
@@ -51,10 +52,11 @@ func baselineSentences(w *World) []Sentence {
 			Help:    "Appends the last workload run (and earlier runs of the same workload with the same options in this scenario), with the database metrics of its window, to the baseline's file under $DBHARNESS_BASELINES (default baselines/data). Recorded runs count once accepted: `dbharness baseline accept`.",
 			fn:      b.recordBaseline, check: func(_ *plan, a args) error { return store.CheckName(a.s[0]) }},
 		{Area: "baselines", Keyword: "Then",
-			Pattern: `^there is no regression against the baseline "([^"]+)"$`,
+			Pattern: `^there is no regression against the baseline "([^"]+)"( or record it as the first baseline)?$`,
 			Example: `there is no regression against the baseline "postgresql/tpcb"`,
-			Help:    "Compares the runs of the last workload (run again until there are 5, or as many as the scenario says) with the accepted baseline; fails on a regression, naming the database metrics that moved in the same window, and when the runs cannot decide. A baseline that does not exist yet (no accepted runs) is created from these runs and accepted; the step then passes with a warning in the result.",
-			fn:      b.checkNoRegression, check: func(_ *plan, a args) error { return store.CheckName(a.s[0]) }},
+			Help: "Compares the runs of the last workload (run again until there are 5, or as many as the scenario says) with the accepted baseline; fails on a regression, naming the database metrics that moved in the same window, and when the runs cannot decide. " +
+				"A baseline with no accepted runs fails, listing the baselines there are; add ` or record it as the first baseline` to create it from these runs instead (or run with --create-missing-baselines, for a first CI run): the report says it was created.",
+			fn: b.checkNoRegression, check: func(_ *plan, a args) error { return store.CheckName(a.s[0]) }},
 	}
 }
 
@@ -113,7 +115,7 @@ func (b *baselineSteps) recordBaseline(ctx context.Context, name string) error {
 	return nil
 }
 
-func (b *baselineSteps) checkNoRegression(ctx context.Context, name string) error {
+func (b *baselineSteps) checkNoRegression(ctx context.Context, name, orRecord string) error {
 	if err := store.CheckName(name); err != nil {
 		return err
 	}
@@ -124,12 +126,13 @@ func (b *baselineSteps) checkNoRegression(ctx context.Context, name string) erro
 	if err != nil {
 		return err
 	}
-	return b.gateRuns(name, cand)
+	return b.gateRuns(name, cand, orRecord != "" || b.w.opts.CreateMissingBaselines)
 }
 
-// gateRuns compares candidate runs with the accepted baseline, or makes them the baseline
-// when there is none yet.
-func (b *baselineSteps) gateRuns(name string, cand []store.Run) error {
+// gateRuns compares candidate runs with the accepted baseline. When there is none, it makes
+// them the baseline if create is set, and fails otherwise: a misspelt name or a CI machine
+// without the committed baselines must not pass on nothing.
+func (b *baselineSteps) gateRuns(name string, cand []store.Run, create bool) error {
 	w := b.w
 	s := store.New(store.RootFromEnv())
 	bl, err := s.Load(name)
@@ -137,15 +140,20 @@ func (b *baselineSteps) gateRuns(name string, cand []store.Run) error {
 		return err
 	}
 	if bl == nil || bl.Generation == 0 {
+		path, _ := s.Path(name)
+		if !create {
+			return missingBaseline(s, name, path, bl)
+		}
 		if _, err := s.Record(name, cand...); err != nil {
 			return err
 		}
 		if _, err := s.Accept(name, len(cand)); err != nil {
 			return err
 		}
-		path, _ := s.Path(name)
-		w.rec.Warnings = append(w.rec.Warnings, fmt.Sprintf(
-			"baseline %s had no accepted runs: these %d runs were recorded into %s and accepted as the baseline; nothing was compared", name, len(cand), path))
+		msg := fmt.Sprintf("baseline %s had no accepted runs: these %d runs were recorded into %s and accepted as the baseline; nothing was compared", name, len(cand), path)
+		w.rec.Warnings = append(w.rec.Warnings, msg)
+		w.rec.Comparisons = append(w.rec.Comparisons, result.Comparison{Baseline: name, Verdict: result.Created, CandidateRuns: len(cand), File: path})
+		w.opts.Logger.Warn("baseline created", "baseline", name, "runs", len(cand), "file", path)
 		return nil
 	}
 	rep := gate.Compare(name, bl.Current(), cand, b.opts)
@@ -165,6 +173,24 @@ func (b *baselineSteps) gateRuns(name string, cand []store.Run) error {
 		return fmt.Errorf("the comparison with the baseline %q is inconclusive: the runs cannot decide (more runs per side would: `Given the baseline comparison uses N runs per side`):\n%s", name, md.String())
 	}
 	return nil
+}
+
+// missingBaseline is the error for a comparison with a baseline that has no accepted runs:
+// what there is instead and how to create it.
+func missingBaseline(s *store.Store, name, path string, bl *store.Baseline) error {
+	why := "there is no file " + path
+	if bl != nil {
+		why = fmt.Sprintf("%s has %d recorded runs but none accepted (`dbharness baseline accept --name %s`)", path, len(bl.Runs), name)
+	}
+	names, _ := s.Names()
+	have := "no baseline is recorded under " + s.Root
+	if len(names) > 0 {
+		have = "the baselines are " + strings.Join(names, ", ")
+		if close := nearest.Names(name, names, 1); len(close) > 0 && nearest.Levenshtein(name, close[0]) <= 3 {
+			have = fmt.Sprintf("did you mean %q? %s", close[0], have)
+		}
+	}
+	return fmt.Errorf("there is no baseline %q to compare with (%s); %s. To create it from these runs, write `there is no regression against the baseline %q or record it as the first baseline`, or run with --create-missing-baselines", name, why, have, name)
 }
 
 // lastRuns returns the workload runs of this scenario that repeat the last one (same
@@ -189,11 +215,9 @@ func (w *World) lastRuns() ([]*load.Summary, error) {
 	return out, nil
 }
 
-// sameLoad says whether two runs drove the same load (their seeds may differ).
-func sameLoad(a, b load.Options) bool {
-	return a.Executor == b.Executor && a.VUs == b.VUs && a.Rate == b.Rate && a.Duration == b.Duration &&
-		a.Iterations == b.Iterations && len(a.Stages) == len(b.Stages)
-}
+// sameLoad says whether two runs drove the same load, every option alike (their seeds may
+// differ).
+func sameLoad(a, b load.Options) bool { return a.Shape() == b.Shape() }
 
 // topUpRuns runs the last workload again, with the same options and a new seed, until the
 // scenario has as many runs of it as the comparison takes.
@@ -207,12 +231,10 @@ func (b *baselineSteps) topUpRuns(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	db, err := w.needDB()
-	if err != nil {
+	if _, err := w.needDB(); err != nil {
 		return err
 	}
-	last := w.lastLoad
-	name := strings.TrimPrefix(last.Workload, db.engine+"/")
+	last, name := w.lastLoad, w.lastName
 	for n := len(have); n < want; n++ {
 		opts := last.Options
 		opts.Seed, opts.Progress, opts.Watch = 0, nil, nil

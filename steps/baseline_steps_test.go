@@ -4,11 +4,13 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/dbharness/dbharness/baselines/store"
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/result"
 	"github.com/dbharness/dbharness/workloads/load"
 )
 
@@ -41,7 +43,7 @@ func TestRegressionRuleAndRuns(t *testing.T) {
 	if err := b.setBaselineRuns(ctx, 1); err == nil {
 		t.Error("1 run per side was accepted")
 	}
-	if err := b.checkNoRegression(ctx, "pg/x"); err == nil || !strings.Contains(err.Error(), "no workload has run") {
+	if err := b.checkNoRegression(ctx, "pg/x", ""); err == nil || !strings.Contains(err.Error(), "no workload has run") {
 		t.Errorf("without a workload run: %v", err)
 	}
 	if err := b.recordBaseline(ctx, "../x"); err == nil {
@@ -57,34 +59,49 @@ func synthRuns(n int, opsPerSec float64, p95 time.Duration) []store.Run {
 		f := 1 + dev[i%len(dev)]
 		m := store.Measures{Name: "op", Count: 1000, OpsPerSec: opsPerSec * f, P95: time.Duration(float64(p95) * f), P99: 2 * p95}
 		runs = append(runs, store.Run{Workload: "postgresql/x", Operations: []store.Measures{m}, Total: m,
+			Start:   time.Unix(1_700_000_000, synthStarts.Add(1)), // each run an instant of its own
 			Metrics: map[string]store.Metric{"postgresql_blks_read_total": {Stat: store.PerSecond, Value: 10 / f / f / f}}})
 	}
 	return runs
 }
 
-// Without a baseline the comparison creates it and passes with a warning; a slower
-// candidate then fails with the report.
-func TestGateRunsCreatesThenCompares(t *testing.T) {
+var synthStarts atomic.Int64
+
+// Without a baseline the comparison fails, naming what there is, unless asked to create
+// it: then it passes, says so in the result, and a slower candidate then fails with the
+// report.
+func TestGateRunsCreatesOnlyWhenAskedThenCompares(t *testing.T) {
 	t.Setenv(store.EnvRoot, t.TempDir())
 	b := &baselineSteps{w: newWorld(Options{})}
-	if err := b.gateRuns("pg/x", synthRuns(5, 1000, 10*time.Millisecond)); err != nil {
+	err := b.gateRuns("pg/x", synthRuns(5, 1000, 10*time.Millisecond), false)
+	if err == nil || !strings.Contains(err.Error(), `there is no baseline "pg/x"`) || !strings.Contains(err.Error(), "or record it as the first baseline") {
+		t.Fatalf("a missing baseline = %v, want a failure that says how to create it", err)
+	}
+	if err := b.gateRuns("pg/x", synthRuns(5, 1000, 10*time.Millisecond), true); err != nil {
 		t.Fatalf("first comparison: %v", err)
 	}
 	if len(b.w.rec.Warnings) != 1 || !strings.Contains(b.w.rec.Warnings[0], "accepted as the baseline") {
 		t.Errorf("warnings %q", b.w.rec.Warnings)
 	}
-	if err := b.gateRuns("pg/x", synthRuns(5, 1000, 10*time.Millisecond)); err != nil {
+	if c := b.w.rec.Comparisons; len(c) != 1 || c[0].Verdict != result.Created || c[0].CandidateRuns != 5 {
+		t.Errorf("comparisons %+v, want the baseline's creation recorded", c)
+	}
+	err = b.gateRuns("pg/y", synthRuns(5, 1000, 10*time.Millisecond), false)
+	if err == nil || !strings.Contains(err.Error(), `did you mean "pg/x"?`) {
+		t.Errorf("a misspelt baseline = %v, want the close name offered", err)
+	}
+	if err := b.gateRuns("pg/x", synthRuns(5, 1000, 10*time.Millisecond), false); err != nil {
 		t.Errorf("same runs again: %v", err)
 	}
 	slow := synthRuns(5, 900, 11*time.Millisecond)
 	for i := range slow {
 		slow[i].Metrics["postgresql_blks_read_total"] = store.Metric{Stat: store.PerSecond, Value: 400 + float64(i)}
 	}
-	err := b.gateRuns("pg/x", slow)
+	err = b.gateRuns("pg/x", slow, false)
 	if err == nil || !strings.Contains(err.Error(), "regression against the baseline") || !strings.Contains(err.Error(), "`postgresql_blks_read_total` per second") {
 		t.Errorf("10%% slower: %v", err)
 	}
-	if err := b.gateRuns("pg/x", slow[:2]); err == nil || !strings.Contains(err.Error(), "inconclusive") {
+	if err := b.gateRuns("pg/x", slow[:2], false); err == nil || !strings.Contains(err.Error(), "inconclusive") {
 		t.Errorf("2 runs: %v", err)
 	}
 }
@@ -113,7 +130,7 @@ func TestBaselineStepsOnPostgreSQL(t *testing.T) {
 	if err := b.setBaselineRuns(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.checkNoRegression(ctx, "postgresql/point-select"); err != nil {
+	if err := b.checkNoRegression(ctx, "postgresql/point-select", " or record it as the first baseline"); err != nil {
 		t.Fatalf("first comparison: %v", err)
 	}
 	if len(w.rec.Loads) != 3 {
@@ -126,8 +143,9 @@ func TestBaselineStepsOnPostgreSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(bl.Runs) != 6 || len(bl.Current()) != 3 {
-		t.Fatalf("%d runs, %d accepted; want 6 and 3", len(bl.Runs), len(bl.Current()))
+	// Recording after the comparison names the same three runs again: they are kept once.
+	if len(bl.Runs) != 3 || len(bl.Current()) != 3 {
+		t.Fatalf("%d runs, %d accepted; want the 3 runs once, accepted", len(bl.Runs), len(bl.Current()))
 	}
 	r := bl.Runs[0]
 	if r.Total.OpsPerSec <= 0 || r.Engine == nil || r.Engine.Engine != "postgresql" || r.Seed == bl.Runs[1].Seed {

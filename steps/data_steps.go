@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/dbharness/dbharness/result"
@@ -24,7 +25,7 @@ func checkDataset(p *plan, a args) error {
 	if err != nil {
 		return err
 	}
-	if _, err := workloads.LookupDataset(engine, a.s[0]); err != nil {
+	if _, err := workloads.ResolveDataset(engine, a.s[0], p.dir); err != nil {
 		return err
 	}
 	if atoi(a.s[1]) < 1 {
@@ -38,18 +39,23 @@ func (w *World) loadDataset(ctx context.Context, name string, scale int) error {
 	if err != nil {
 		return err
 	}
-	ds, err := workloads.LookupDataset(db.engine, name)
+	ds, err := workloads.ResolveDataset(db.engine, name, w.dir())
 	if err != nil {
 		return err
 	}
 	if scale < 1 {
 		return fmt.Errorf("dataset %q: scale must be at least 1, got %d", name, scale)
 	}
+	return w.loadDatasetOf(ctx, name, ds, scale)
+}
+
+// loadDatasetOf loads ds (named name in the scenario) and records it.
+func (w *World) loadDatasetOf(ctx context.Context, name string, ds workloads.Dataset, scale int) error {
 	started := time.Now()
 	progress := newProgressLine(w.opts.Progress)
 	runCtx, stop := w.runContext(ctx)
 	defer stop()
-	err = ds.Load(runCtx, w.target(), scale, func(done, total int64) {
+	err := ds.Load(runCtx, w.target(), scale, func(done, total int64) {
 		progress.printf("loading %s scale %d: %d/%d rows", name, scale, done, total)
 	})
 	progress.clear()
@@ -57,10 +63,26 @@ func (w *World) loadDataset(ctx context.Context, name string, scale int) error {
 		return w.explain(fmt.Errorf("load dataset %q at scale %d: %w", name, scale, err))
 	}
 	w.rec.Datasets = append(w.rec.Datasets, result.Dataset{Name: name, Scale: scale, Duration: time.Since(started)})
+	if w.datasets == nil {
+		w.datasets = map[string]bool{}
+	}
+	w.datasets[ds.Name()] = true
 	w.newSeries()
 	return nil
 }
 
 func (w *World) target() workloads.Target {
 	return workloads.Target{Engine: w.db.engine, DSN: w.db.inst.DSN()}
+}
+
+// loaded says whether this scenario loaded the dataset.
+func (w *World) loaded(dataset string) bool { return w.datasets[dataset] }
+
+// dir is the folder of the scenario's feature file: workload and SQL files are named
+// relative to it.
+func (w *World) dir() string {
+	if w.rec.URI == "" {
+		return ""
+	}
+	return filepath.Dir(w.rec.URI)
 }

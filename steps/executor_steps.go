@@ -2,7 +2,6 @@ package steps
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/cucumber/godog"
@@ -15,7 +14,7 @@ import (
 func executorSentences(w *World) []Sentence {
 	return []Sentence{
 		w.loadSentence(Sentence{Area: "load", Keyword: "When",
-			Pattern: `^the "([^"]+)" workload ramps from (\d+(?:\.\d+)?) to (\d+(?:\.\d+)?) operations per second over (\S+) with up to (\d+) workers?$`,
+			Pattern: `^the (?:workload )?"([^"]+)"(?: workload)? ramps from (\d+(?:\.\d+)?) to (\d+(?:\.\d+)?) operations per second over (\S+) with up to (\d+) workers?$`,
 			Example: `the "ycsb-a" workload ramps from 10 to 200 operations per second over 30s with up to 32 workers`,
 			Help:    "Open-loop load whose rate ramps linearly (k6's ramping-arrival-rate); half the workers connect before the start, more join when all are busy."},
 			5, noArg, func(a args) (string, load.Options, error) {
@@ -25,7 +24,7 @@ func executorSentences(w *World) []Sentence {
 					Stages: []load.Stage{{Duration: d, Target: int(atof(a.s[2]))}}, PreAllocatedVUs: max(1, workers/2), MaxVUs: workers}, err
 			}, w.runWorkload),
 		w.loadSentence(Sentence{Area: "load", Keyword: "When",
-			Pattern: `^the "([^"]+)" workload ramps from (\d+) to (\d+) workers over (\S+)$`,
+			Pattern: `^the (?:workload )?"([^"]+)"(?: workload)? ramps from (\d+) to (\d+) workers over (\S+)$`,
 			Example: `the "point-select" workload ramps from 1 to 16 workers over 20s`,
 			Help:    "Closed-loop load whose worker count ramps linearly (k6's ramping-vus)."},
 			4, noArg, func(a args) (string, load.Options, error) {
@@ -47,7 +46,7 @@ func executorSentences(w *World) []Sentence {
 				return a.s[1], load.Options{Executor: "per-vu-iterations", Iterations: int64(atoi(a.s[2])), VUs: atoi(a.s[0])}, nil
 			}, w.runWorkload),
 		w.loadSentence(Sentence{Area: "load", Keyword: "When",
-			Pattern: `^the "([^"]+)" workload runs with:$`,
+			Pattern: `^the (?:workload )?"([^"]+)"(?: workload)? runs with:$`,
 			Example: `the "tpcb" workload runs with:`,
 			Table:   "| executor | ramping-arrival-rate |\n| startRate | 50 |\n| stages | 10s:200, 20s:200, 10s:0 |\n| preAllocatedVUs | 8 |\n| maxVUs | 32 |",
 			Help: "Any k6 executor, with k6's option names in a two-column table: executor, vus, duration, rate, timeUnit, " +
@@ -61,7 +60,7 @@ func executorSentences(w *World) []Sentence {
 }
 
 // optionsFromTable reads k6's option names (any case, with or without dashes or spaces) from
-// a two-column table.
+// a two-column table, through the parser `dbharness load`'s flags use too.
 func optionsFromTable(table *godog.Table) (load.Options, error) {
 	var o load.Options
 	if table == nil {
@@ -71,57 +70,16 @@ func optionsFromTable(table *godog.Table) (load.Options, error) {
 		if len(row.Cells) != 2 {
 			return o, fmt.Errorf("table row %d: want two cells, option | value", i+1)
 		}
-		key, val := normalizeKey(row.Cells[0].Value), strings.TrimSpace(row.Cells[1].Value)
-		if i == 0 && key == "option" {
+		name, val := row.Cells[0].Value, row.Cells[1].Value
+		if i == 0 && strings.EqualFold(strings.TrimSpace(name), "option") {
 			continue // a header row
 		}
-		var err error
-		switch key {
-		case "executor":
-			o.Executor = val
-		case "vus", "workers":
-			o.VUs, err = strconv.Atoi(val)
-		case "duration":
-			o.Duration, err = parseDuration(val)
-		case "rate":
-			o.Rate, err = strconv.ParseFloat(val, 64)
-		case "timeunit":
-			o.TimeUnit, err = parseDuration(val)
-		case "preallocatedvus":
-			o.PreAllocatedVUs, err = strconv.Atoi(val)
-		case "maxvus":
-			o.MaxVUs, err = strconv.Atoi(val)
-		case "startrate":
-			o.StartRate, err = strconv.ParseFloat(val, 64)
-		case "startvus":
-			o.StartVUs, err = strconv.Atoi(val)
-		case "stages":
-			o.Stages, err = load.ParseStages(val)
-		case "iterations":
-			o.Iterations, err = strconv.ParseInt(val, 10, 64)
-		case "maxduration":
-			o.MaxDuration, err = parseDuration(val)
-		case "gracefulstop":
-			o.GracefulStop, err = parseDuration(val)
-		case "gracefulrampdown":
-			o.GracefulRampDown, err = parseDuration(val)
-		case "optimeout":
-			o.OpTimeout, err = parseDuration(val)
-		case "seed":
-			o.Seed, err = strconv.ParseInt(val, 10, 64)
-		default:
-			return o, fmt.Errorf("table row %d: unknown option %q: valid options are executor, vus, duration, rate, timeUnit, preAllocatedVUs, maxVUs, startRate, startVUs, stages, iterations, maxDuration, gracefulStop, gracefulRampDown, opTimeout, seed", i+1, row.Cells[0].Value)
-		}
-		if err != nil {
-			return o, fmt.Errorf("table row %d: %s %q: %v", i+1, row.Cells[0].Value, val, err)
+		if err := load.SetOption(&o, name, val); err != nil {
+			return o, fmt.Errorf("table row %d: %w", i+1, err)
 		}
 	}
 	if o.Executor == "" {
 		return o, fmt.Errorf("the table names no executor: add a row | executor | %s |", strings.Join(load.Executors(), " or "))
 	}
 	return o, nil
-}
-
-func normalizeKey(s string) string {
-	return strings.NewReplacer(" ", "", "-", "", "_", "").Replace(strings.ToLower(strings.TrimSpace(s)))
 }

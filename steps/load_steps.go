@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dbharness/dbharness/collectors"
@@ -17,7 +18,7 @@ import (
 func loadSentences(w *World) []Sentence {
 	return []Sentence{
 		w.loadSentence(Sentence{Area: "load", Keyword: "When",
-			Pattern: `^the "([^"]+)" workload runs for (\S+) at (\d+(?:\.\d+)?) operations per second with (\d+) workers?$`,
+			Pattern: `^the (?:workload )?"([^"]+)"(?: workload)? runs for (\S+) at (\d+(?:\.\d+)?) operations per second with (\d+) workers?$`,
 			Example: `the "tpcb" workload runs for 20s at 300 operations per second with 8 workers`,
 			Help:    "Open-loop load (k6's constant-arrival-rate): operations start on schedule whether or not earlier ones finished; latency counts from the scheduled start, and starts no worker was free for are counted as dropped."},
 			4, noArg, func(a args) (string, load.Options, error) {
@@ -25,7 +26,7 @@ func loadSentences(w *World) []Sentence {
 				return a.s[0], load.Options{Executor: "constant-arrival-rate", Rate: atof(a.s[2]), VUs: atoi(a.s[3]), Duration: d}, err
 			}, w.runWorkload),
 		w.loadSentence(Sentence{Area: "load", Keyword: "When",
-			Pattern: `^the "([^"]+)" workload runs for (\S+) with (\d+) workers?$`,
+			Pattern: `^the (?:workload )?"([^"]+)"(?: workload)? runs for (\S+) with (\d+) workers?$`,
 			Example: `the "point-select" workload runs for 10s with 8 workers`,
 			Help:    "Closed-loop load (k6's constant-vus): each worker runs operations back to back, as fast as the database answers."},
 			3, noArg, func(a args) (string, load.Options, error) {
@@ -33,7 +34,7 @@ func loadSentences(w *World) []Sentence {
 				return a.s[0], load.Options{Executor: "constant-vus", VUs: atoi(a.s[2]), Duration: d}, err
 			}, w.runWorkload),
 		w.loadSentence(Sentence{Area: "load", Keyword: "When",
-			Pattern: `^the "([^"]+)" workload runs in the background for (\S+) with (\d+) workers?$`,
+			Pattern: `^the (?:workload )?"([^"]+)"(?: workload)? runs in the background for (\S+) with (\d+) workers?$`,
 			Example: `the "acked-writes" workload runs in the background for 15s with 4 workers`,
 			Help:    "Starts closed-loop load and goes on to the next step at once, so faults can happen under load. `the background workload has finished` waits for it; it is stopped when the scenario ends."},
 			3, noArg, func(a args) (string, load.Options, error) {
@@ -75,14 +76,14 @@ func (w *World) loadSentence(s Sentence, n int, extra extraArg, read loadOptions
 	return s
 }
 
-// nameWorkload looks a workload up for the declared database and remembers it for the
-// checks that follow.
+// nameWorkload looks a workload up (or reads its file) for the declared database and
+// remembers it for the checks that follow.
 func (p *plan) nameWorkload(name string) error {
 	engine, err := p.needEngine()
 	if err != nil {
 		return err
 	}
-	wl, err := workloads.Lookup(engine, name)
+	wl, _, err := workloads.Resolve(engine, name, p.dir)
 	if err != nil {
 		return err
 	}
@@ -125,9 +126,16 @@ func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options)
 	if err := opts.Validate(); err != nil {
 		return nil, opts, nil, err
 	}
-	wl, err := workloads.Lookup(db.engine, name)
+	wl, ds, err := workloads.Resolve(db.engine, name, w.dir())
 	if err != nil {
 		return nil, opts, nil, err
+	}
+	// A workload file's own setup runs before its first run, unless the scenario loaded it.
+	if ds != nil && !w.loaded(ds.Name()) {
+		w.opts.Logger.Info("loading the workload's setup at scale 1 first", "workload", name)
+		if err := w.loadDatasetOf(ctx, name, ds, 1); err != nil {
+			return nil, opts, nil, err
+		}
 	}
 	progress := newProgressLine(w.opts.Progress)
 	opts.Progress = func(p load.Progress) {
@@ -141,6 +149,9 @@ func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options)
 			w.rec.Warnings = append(w.rec.Warnings, fmt.Sprintf("analysis: could not mark the start of %s: %v", name, engines.RedactDSN(err.Error())))
 		}
 	}
+	if w.wrap != nil {
+		wl = w.wrap(wl)
+	}
 	run, err := workloads.ForRun(ctx, wl, w.target())
 	if err != nil {
 		return nil, opts, nil, w.skipUnavailable(err, w.explain(fmt.Errorf("workload %q: %w", name, err)))
@@ -151,7 +162,7 @@ func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options)
 		}
 		opts.Watch = thresholds.Watcher(w.abortOn)
 	}
-	w.lastRun = run
+	w.lastRun, w.lastName = run, name
 	return run, opts, progress, nil
 }
 
@@ -261,11 +272,14 @@ func (w *World) explain(err error) error {
 		case <-w.db.inst.Done():
 			if exit := w.db.inst.Err(); exit != nil {
 				w.rec.Partial = true
+				exitMsg, stepMsg := engines.RedactDSN(exit.Error()), engines.RedactDSN(err.Error())
+				// The step's own error often quotes the exit (with its log tail): say it once.
+				stepMsg = strings.Replace(stepMsg, exitMsg, "the exit above", 1)
 				return fmt.Errorf("%s at %s exited during the step (results so far are kept): %s\n(the step itself said: %s)",
-					w.db.engine, w.db.inst.Info().Address, engines.RedactDSN(exit.Error()), engines.RedactDSN(err.Error()))
+					w.db.engine, w.db.inst.Info().Address, exitMsg, stepMsg)
 			}
 		default:
 		}
 	}
-	return errors.New(engines.RedactDSN(err.Error()))
+	return engines.Redact(err)
 }

@@ -48,6 +48,8 @@ type plan struct {
 	// unknownDB is set when the database sentence named no known engine: the steps that
 	// depend on it are not checked (that one problem is reported once).
 	unknownDB bool
+	// dir is the feature file's folder: workload and SQL files are named relative to it.
+	dir string
 }
 
 // errReported marks a problem that follows from one already reported.
@@ -98,10 +100,10 @@ func NewChecker() *Checker {
 
 // Check matches every step of one scenario (background steps first, as they run) and
 // validates its arguments in order, so a metric is checked against the database declared
-// before it. It returns every problem, not just the first.
-func (c *Checker) Check(steps []StepText) []Problem {
+// before it. dir is the feature file's folder. It returns every problem, not just the first.
+func (c *Checker) Check(dir string, steps []StepText) []Problem {
 	var problems []Problem
-	p := &plan{}
+	p := &plan{dir: dir}
 	for _, st := range steps {
 		var matched []int
 		var groups []string

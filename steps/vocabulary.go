@@ -11,6 +11,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/dbharness/dbharness/collectors/querytext"
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/result"
 )
@@ -40,6 +41,7 @@ func definitions(w *World) []Sentence {
 	var all []Sentence
 	all = append(all, databaseSentences(w)...)
 	all = append(all, dataSentences(w)...)
+	all = append(all, sqlSentences(w)...)
 	all = append(all, loadSentences(w)...)
 	all = append(all, executorSentences(w)...)
 	all = append(all, checkSentences(w)...)
@@ -66,16 +68,17 @@ func InitializeScenario(sc *godog.ScenarioContext, opts Options) {
 			w.rec.Tags = append(w.rec.Tags, t.Name)
 		}
 		for _, st := range p.Steps {
-			if strings.HasPrefix(st.Text, "the analysis finds") || st.Text == "the database is analyzed" {
+			if strings.HasPrefix(st.Text, "the analysis finds") || strings.HasPrefix(st.Text, "the slow query findings") || st.Text == "the database is analyzed" {
 				w.wantsAnalysis = true
 			}
 		}
 		return ctx, nil
 	})
 	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
-		c := result.Check{Step: st.Text, Status: status.String(), Passed: status == godog.StepPassed}
+		// Note: a step may quote a secret (ALTER ROLE ... PASSWORD '...'): the record never does.
+		c := result.Check{Step: querytext.Secrets(st.Text), Status: status.String(), Passed: status == godog.StepPassed}
 		if err != nil && (status == godog.StepFailed || status == godog.StepSkipped) {
-			c.Message = engines.RedactDSN(err.Error())
+			c.Message = querytext.Secrets(err.Error())
 		}
 		w.rec.Checks = append(w.rec.Checks, c)
 		return ctx, nil

@@ -38,6 +38,9 @@ type Options struct {
 	Progress io.Writer
 	// Logger receives engine and harness logs.
 	Logger *slog.Logger
+	// CreateMissingBaselines makes a comparison with a baseline that has no accepted runs
+	// create it from the candidate's runs instead of failing (a first CI run).
+	CreateMissingBaselines bool
 	// Record receives each scenario's record when the scenario ends. It may be called from
 	// several goroutines at once.
 	Record func(*result.Scenario)
@@ -55,6 +58,8 @@ type World struct {
 	lastLoad *load.Summary
 	// lastRun is the workload as prepared for the most recent run (it may verify its writes).
 	lastRun workloads.Workload
+	// lastName is that workload's name as the scenario wrote it (a name or a file).
+	lastName string
 	// loadStart is the time of the sample taken just before the last load: metric checks
 	// measure from there.
 	loadStart time.Time
@@ -76,6 +81,10 @@ type World struct {
 	wantsAnalysis bool
 	// skipped is why the scenario was skipped: what it needs is not available here.
 	skipped string
+	// datasets are the datasets this scenario loaded, by the dataset's own name.
+	datasets map[string]bool
+	// wrap, if not nil, wraps every workload before it runs (a session's calibration delay).
+	wrap func(workloads.Workload) workloads.Workload
 }
 
 // database is a started engine and what watches it.

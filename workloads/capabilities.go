@@ -74,3 +74,18 @@ type Fingerprinter interface {
 type Counter interface {
 	Counts() map[string]int64
 }
+
+// An InvariantChecker is an optional Workload capability: queries about the data that must
+// hold after a run (the ledger's entries add up to its balances), checked by
+// `Then the invariants of the workload hold`.
+type InvariantChecker interface {
+	CheckInvariants(ctx context.Context, t Target) ([]Invariant, error)
+}
+
+// An Invariant is one checked invariant.
+type Invariant struct {
+	Name  string `json:"name"`
+	Query string `json:"query"`
+	Held  bool   `json:"held"`
+	Got   string `json:"got"` // what the query answered
+}

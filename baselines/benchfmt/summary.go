@@ -1,10 +1,13 @@
 package benchfmt
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
+	"github.com/dbharness/dbharness/baselines/store"
 	"github.com/dbharness/dbharness/workloads/load"
 )
 
@@ -12,6 +15,7 @@ import (
 const (
 	UnitLatency    = "ns/op"     // mean latency of a successful operation
 	UnitThroughput = "ops/s"     // successful operations per second
+	UnitP50        = "p50-ns/op" // median latency (baseline runs, which keep no mean)
 	UnitP95        = "p95-ns/op" // 95th percentile latency
 	UnitP99        = "p99-ns/op" // 99th percentile latency
 	UnitErrors     = "errors/op" // failed operations over all operations
@@ -23,7 +27,7 @@ func better(unit string) string {
 	switch unit {
 	case UnitThroughput:
 		return "higher"
-	case UnitP95, UnitP99, UnitErrors:
+	case UnitP50, UnitP95, UnitP99, UnitErrors:
 		return "lower"
 	}
 	return ""
@@ -70,10 +74,38 @@ func FromSummary(scenario string, s *load.Summary) []Run {
 
 func ns(d time.Duration) float64 { return float64(d.Nanoseconds()) }
 
+// FromRun turns one baseline run into benchmark lines, as FromSummary does for a load run;
+// a baseline run keeps percentiles but no mean, so its latency is the median (p50-ns/op).
+func FromRun(scenario string, r store.Run) []Run {
+	ops := r.Operations
+	if len(ops) > 1 && !slices.ContainsFunc(ops, func(m store.Measures) bool { return m.Name == totalOp }) {
+		total := r.Total
+		total.Name = totalOp
+		ops = append(ops[:len(ops):len(ops)], total)
+	}
+	var runs []Run
+	for _, m := range ops {
+		if m.Count == 0 {
+			continue
+		}
+		ok := m.Count - m.Errors
+		br := Run{Name: Name(scenario, m.Name), Iters: m.Count}
+		br.Values = append(br.Values, Value{m.OpsPerSec, UnitThroughput})
+		if ok > 0 {
+			br.Iters = ok
+			br.Values = append(br.Values, Value{ns(m.P50), UnitP50}, Value{ns(m.P95), UnitP95}, Value{ns(m.P99), UnitP99})
+		}
+		br.Values = append(br.Values, Value{float64(m.Errors) / float64(m.Count), UnitErrors})
+		runs = append(runs, br)
+	}
+	return runs
+}
+
 // Name returns the benchmark name of an operation of a scenario: "Benchmark" + scenario +
-// "/" + op, with spaces turned into underscores as `go test` does for sub-tests, and a
-// trailing "-<digits>" (which benchstat would read as GOMAXPROCS) turned into "_<digits>".
-// A slash in the scenario ("postgresql/tpcb") makes one more level of sub-benchmark.
+// "/" + op, the scenario's first letter upper-cased (the format wants BenchmarkXxx), with
+// spaces turned into underscores as `go test` does for sub-tests, and a trailing
+// "-<digits>" (which benchstat would read as GOMAXPROCS) turned into "_<digits>". A slash
+// in the scenario ("postgresql/tpcb") makes one more level of sub-benchmark.
 func Name(scenario, op string) string {
 	clean := func(s string) string {
 		s = strings.Map(func(r rune) rune {
@@ -88,5 +120,9 @@ func Name(scenario, op string) string {
 		}
 		return s
 	}
-	return "Benchmark" + clean(scenario) + "/" + clean(op)
+	name := clean(scenario)
+	if r, size := utf8.DecodeRuneInString(name); size > 0 {
+		name = string(unicode.ToUpper(r)) + name[size:]
+	}
+	return "Benchmark" + name + "/" + clean(op)
 }

@@ -65,7 +65,7 @@ func TestWriteRejects(t *testing.T) {
 func TestName(t *testing.T) {
 	for _, tt := range []struct{ scenario, op, want string }{
 		{"TPCB", "transfer", "BenchmarkTPCB/transfer"},
-		{"postgresql/tpcb", "point select", "Benchmarkpostgresql/tpcb/point_select"},
+		{"postgresql/tpcb", "point select", "BenchmarkPostgresql/tpcb/point_select"},
 		{"YCSB", "read-1", "BenchmarkYCSB/read_1"},
 		{"YCSB", "read-modify-write", "BenchmarkYCSB/read-modify-write"},
 	} {

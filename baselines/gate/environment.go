@@ -49,6 +49,8 @@ func aspects() []aspect {
 		{"VUs", acrossLoads, func(r store.Run) string { return itoa(r.Options.VUs) }},
 		{"rate", acrossLoads, func(r store.Run) string { return strconv.FormatFloat(r.Options.Rate, 'g', -1, 64) }},
 		{"duration", acrossLoads, func(r store.Run) string { return r.Options.Duration.String() }},
+		// Every other option (stages, time unit, pools, iterations, timeouts) at once.
+		{"load options", acrossLoads, func(r store.Run) string { return r.Options.Shape() }},
 	}
 }
 

@@ -273,3 +273,27 @@ func TestCompareReportSaysWhereTheHistoryShifted(t *testing.T) {
 		}
 	}
 }
+
+// A labelled series kept with the runs is ranked like any metric, so the report can name
+// the statement whose time moved, not only that the sum of all statements did.
+func TestAttributionNamesTheStatementThatMoved(t *testing.T) {
+	const slow = `postgresql_statements_seconds_total{query="UPDATE accounts SET balance = balance + $1 WHERE aid = $2"}`
+	const other = `postgresql_statements_seconds_total{query="SELECT abalance FROM accounts WHERE aid = $1"}`
+	var base, cand []store.Run
+	for i, dev := range noise {
+		base = append(base, synthRun(1000, 2, dev, map[string]float64{slow: 0.10 * (1 + dev), other: 0.05 * (1 + otherNoise[i])}))
+		cand = append(cand, synthRun(900, 2.2, otherNoise[i], map[string]float64{slow: 0.31 * (1 + otherNoise[i]), other: 0.05 * (1 + dev)}))
+	}
+	moved := Attribute(base, cand, 3, 2)
+	if len(moved) == 0 || moved[0].Metric != slow {
+		t.Fatalf("moved = %+v, want the UPDATE first", moved)
+	}
+	if !strings.Contains(moved[0].Text, "UPDATE accounts") || !strings.Contains(moved[0].Text, "+2.1x") {
+		t.Errorf("text %q, want the statement and its +2.1x", moved[0].Text)
+	}
+	for _, m := range moved {
+		if m.Metric == other {
+			t.Errorf("the unchanged SELECT moved: %+v", m)
+		}
+	}
+}

@@ -1,7 +1,11 @@
 package store
 
 import (
+	"cmp"
+	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dbharness/dbharness/collectors/sampler"
@@ -75,9 +79,16 @@ func measures(o load.OpStats) Measures {
 	return m
 }
 
+// LabelledPerMetric is how many label sets of one metric Reduce keeps besides the metric's
+// total: the largest in the window.
+const LabelledPerMetric = 5
+
 // Reduce turns the samples of a window into one number per metric name, summed over label
 // sets: a counter's increase per second (counter resets count as growth from zero, as
-// Prometheus's rate() does), a gauge's mean.
+// Prometheus's rate() does), a gauge's mean. Besides the total it keeps, for a metric with
+// several label sets, the LabelledPerMetric largest of them under their series name
+// (`postgresql_statements_seconds_total{query="UPDATE ..."}`), so attribution can say which
+// statement, node or table moved, not only that the sum did.
 //
 // Note: the window of each series reaches from its last sample at or before from to its
 // first sample at or after to, so a counter's growth over the whole run is counted even
@@ -85,35 +96,74 @@ func measures(o load.OpStats) Measures {
 // samples, not by the run's duration.
 func Reduce(set sampler.Set, from, to time.Time) map[string]Metric {
 	out := map[string]Metric{}
+	perSeries := map[string][]labelled{}
 	for _, s := range set.Series {
-		pts := windowOf(s.Points, from, to)
-		if len(pts) == 0 {
+		m, ok := reduceSeries(s, from, to)
+		if !ok {
 			continue
 		}
-		if s.Type == "counter" {
-			if len(pts) < 2 {
-				continue
-			}
-			secs := pts[len(pts)-1].T.Sub(pts[0].T).Seconds()
-			if secs <= 0 {
-				continue
-			}
-			m := out[s.Name]
-			m.Stat = PerSecond
-			m.Value += increase(pts) / secs
-			out[s.Name] = m
-			continue
+		total := out[s.Name]
+		total.Stat = m.Stat
+		total.Value += m.Value
+		out[s.Name] = total
+		if len(s.Labels) > 0 {
+			perSeries[s.Name] = append(perSeries[s.Name], labelled{SeriesName(s.Name, s.Labels), m})
 		}
-		var sum float64
-		for _, p := range pts {
-			sum += p.V
+	}
+	for _, ls := range perSeries {
+		if len(ls) < 2 {
+			continue // one label set is the total already
 		}
-		m := out[s.Name]
-		m.Stat = Mean
-		m.Value += sum / float64(len(pts))
-		out[s.Name] = m
+		slices.SortFunc(ls, func(a, b labelled) int {
+			if a.m.Value != b.m.Value {
+				return cmp.Compare(b.m.Value, a.m.Value)
+			}
+			return strings.Compare(a.name, b.name)
+		})
+		for _, l := range ls[:min(len(ls), LabelledPerMetric)] {
+			out[l.name] = l.m
+		}
 	}
 	return out
+}
+
+type labelled struct {
+	name string
+	m    Metric
+}
+
+// reduceSeries is one series' number in the window.
+func reduceSeries(s sampler.Series, from, to time.Time) (Metric, bool) {
+	pts := windowOf(s.Points, from, to)
+	if len(pts) == 0 {
+		return Metric{}, false
+	}
+	if s.Type == "counter" {
+		if len(pts) < 2 {
+			return Metric{}, false
+		}
+		secs := pts[len(pts)-1].T.Sub(pts[0].T).Seconds()
+		if secs <= 0 {
+			return Metric{}, false
+		}
+		return Metric{Stat: PerSecond, Value: increase(pts) / secs}, true
+	}
+	var sum float64
+	for _, p := range pts {
+		sum += p.V
+	}
+	return Metric{Stat: Mean, Value: sum / float64(len(pts))}, true
+}
+
+// SeriesName is a metric's name with its labels, as Prometheus writes a series:
+// name{a="x",b="y"}, labels sorted.
+func SeriesName(name string, labels map[string]string) string {
+	keys := slices.Sorted(maps.Keys(labels))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + strconv.Quote(labels[k])
+	}
+	return name + "{" + strings.Join(parts, ",") + "}"
 }
 
 // windowOf returns the points from the last one at or before from to the first one at or

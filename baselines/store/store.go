@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -82,6 +83,30 @@ func (s *Store) Load(name string) (*Baseline, error) {
 	return read(path, name)
 }
 
+// Names lists the baselines under Root ("postgresql/tpcb"), sorted.
+func (s *Store) Names() ([]string, error) {
+	var names []string
+	err := filepath.WalkDir(s.Root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && path == s.Root {
+				return filepath.SkipDir
+			}
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".json") {
+			return nil
+		}
+		rel, err := filepath.Rel(s.Root, path)
+		if err != nil {
+			return err
+		}
+		names = append(names, filepath.ToSlash(strings.TrimSuffix(rel, ".json")))
+		return nil
+	})
+	slices.Sort(names)
+	return names, err
+}
+
 // History returns every run recorded for a baseline, oldest first.
 func (s *Store) History(name string) ([]Run, error) {
 	b, err := s.Load(name)
@@ -105,6 +130,10 @@ func (s *Store) Record(name string, runs ...Run) (*Baseline, error) {
 			next = b.Runs[n-1].ID + 1
 		}
 		for _, r := range runs {
+			// A run already recorded (a scenario that records, then compares) is kept once.
+			if slices.ContainsFunc(b.Runs, func(o Run) bool { return sameRun(o, r) }) {
+				continue
+			}
 			r.ID, r.Accepted = next, 0
 			if r.RecordedAt.IsZero() {
 				r.RecordedAt = now
@@ -114,6 +143,12 @@ func (s *Store) Record(name string, runs ...Run) (*Baseline, error) {
 		}
 		return nil
 	})
+}
+
+// sameRun says whether two runs are one: the same workload started at the same instant with
+// the same seed.
+func sameRun(a, b Run) bool {
+	return a.Workload == b.Workload && a.Start.Equal(b.Start) && a.Seed == b.Seed
 }
 
 // Accept makes the latest n recorded runs the baseline, as a new generation; the runs

@@ -2,10 +2,12 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,9 +17,27 @@ import (
 	"github.com/dbharness/dbharness/workloads/load"
 )
 
+// runs counts the runs made, so each one started at an instant of its own.
+var runs atomic.Int64
+
 func run(opsPerSec float64) Run {
 	return Run{Scenario: "s", Workload: "postgresql/tpcb", Executor: "constant-vus",
+		Start: time.Unix(1_700_000_000, runs.Add(1)), Seed: 42,
 		Total: Measures{Name: "*", Count: 100, OpsPerSec: opsPerSec, P95: time.Millisecond}}
+}
+
+// A run recorded twice (a scenario that records, then compares and records again) is kept
+// once.
+func TestRecordingARunTwiceKeepsItOnce(t *testing.T) {
+	s := New(t.TempDir())
+	a, b := run(1), run(2)
+	if _, err := s.Record("x/y", a); err != nil {
+		t.Fatal(err)
+	}
+	bl, err := s.Record("x/y", a, b)
+	if err != nil || len(bl.Runs) != 2 || bl.Runs[0].ID != 1 || bl.Runs[1].ID != 2 {
+		t.Fatalf("Record = %+v, %v; want runs 1 and 2, the first once", bl, err)
+	}
 }
 
 func TestPathRejectsEscapingNames(t *testing.T) {
@@ -157,6 +177,41 @@ func TestReduce(t *testing.T) {
 	}
 	if _, ok := got["db_gone"]; ok {
 		t.Error("a gauge sampled only before the window counted")
+	}
+	// Each label set is kept under its series name, so attribution can name it.
+	if m := got[`db_reads_total{t="a"}`]; m.Stat != PerSecond || m.Value != 10 {
+		t.Errorf(`db_reads_total{t="a"} = %+v, want 10 per second`, m)
+	}
+	if _, ok := got[`db_reads_total{t="b"}`]; !ok {
+		t.Errorf("the second label set is missing: %v", got)
+	}
+}
+
+// Only the largest label sets of a metric are kept, so a metric with thousands of them
+// (one per statement) stays a few numbers per run.
+func TestReduceKeepsTheLargestLabelSets(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var set sampler.Set
+	for i := range 20 {
+		set.Series = append(set.Series, sampler.Series{Name: "db_q_seconds_total", Type: "counter",
+			Labels: map[string]string{"query": fmt.Sprintf("q%02d", i)},
+			Points: []sampler.Point{pt(t0, 0), pt(t0.Add(time.Second), float64(i))}})
+	}
+	got := Reduce(set, t0, t0.Add(time.Second))
+	kept := 0
+	for k := range got {
+		if strings.HasPrefix(k, "db_q_seconds_total{") {
+			kept++
+		}
+	}
+	if kept != LabelledPerMetric {
+		t.Errorf("kept %d label sets, want %d", kept, LabelledPerMetric)
+	}
+	if _, ok := got[`db_q_seconds_total{query="q19"}`]; !ok {
+		t.Errorf("the largest label set is not kept: %v", got)
+	}
+	if _, ok := got[`db_q_seconds_total{query="q00"}`]; ok {
+		t.Error("a small label set is kept")
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dbharness/dbharness/collectors"
 	"github.com/dbharness/dbharness/collectors/catalog"
+	"github.com/dbharness/dbharness/collectors/querytext"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -61,9 +62,12 @@ WHERE s.queryid IS NOT NULL
 GROUP BY d.datname, s.queryid
 ORDER BY sum(s.total_exec_time) DESC, s.queryid
 LIMIT $1`
+	// Note: a queryid can have several rows (per user, and a PREPARE shares the queryid of
+	// the statement it prepares): the text shown is the one of the row with the most calls.
 	statStatementsTextQuery = `SELECT DISTINCT ON (d.datname, s.queryid) d.datname, s.queryid, left(s.query, $2)
 FROM pg_stat_statements(true) s JOIN pg_database d ON d.oid = s.dbid
-WHERE s.queryid = ANY($1)`
+WHERE s.queryid = ANY($1)
+ORDER BY d.datname, s.queryid, s.calls DESC`
 )
 
 // statStatements scrapes the top statements of pg_stat_statements by total execution time.
@@ -198,12 +202,13 @@ func statementsError(op string, err error) error {
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-// NormalizeQuery collapses runs of whitespace in a query text to one space and truncates
-// it to at most n runes, ending a cut text with "...". pg_stat_statements has already
-// replaced the constants with $1, $2, ...
+// NormalizeQuery makes a query text safe to show and short: secrets masked and literals made
+// "?" (pg_stat_statements replaces constants with $1, $2, ... but keeps utility statements
+// such as ALTER ROLE ... PASSWORD verbatim), whitespace collapsed, truncated to at most n
+// runes with "..." at the end of a cut text.
 func NormalizeQuery(q string, n int) string {
 	const mark = "..."
-	out := strings.Join(strings.Fields(q), " ")
+	out := querytext.SQL(q, querytext.PostgreSQL)
 	if utf8.RuneCountInString(out) <= n {
 		return out
 	}

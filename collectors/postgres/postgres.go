@@ -45,9 +45,6 @@ const applicationName = "dbharness-collector"
 // A Scraper is one PostgreSQL scraper.
 type Scraper = collectors.Scraper[*pgxpool.Pool]
 
-// A Collector is the PostgreSQL collector: scrapers over a pgx pool.
-type Collector = collectors.Exporter[*pgxpool.Pool]
-
 func init() {
 	collectors.Register(Database, open)
 }
@@ -76,12 +73,12 @@ func open(ctx context.Context, dsn string, cfg collectors.Config) (collectors.Co
 		pool.Close()
 		return nil, err
 	}
-	c, err := collectors.New(Database, pool, scrapers, cfg, func() error { pool.Close(); return nil })
+	e, err := collectors.New(Database, pool, scrapers, cfg, func() error { pool.Close(); return nil })
 	if err != nil {
 		pool.Close()
 		return nil, err
 	}
-	return c, nil
+	return &Collector{Exporter: e, pool: pool}, nil
 }
 
 // New returns a collector over a pool the caller owns (Close does not close it). Options are
@@ -95,7 +92,11 @@ func New(pool *pgxpool.Pool, opts ...collectors.Option) (*Collector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new postgresql collector: %w", err)
 	}
-	return collectors.New(Database, pool, scrapers, cfg, nil)
+	e, err := collectors.New(Database, pool, scrapers, cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Collector{Exporter: e, pool: pool}, nil
 }
 
 // Scrapers returns every PostgreSQL scraper configured from settings; unknown keys and

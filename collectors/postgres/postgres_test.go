@@ -339,3 +339,124 @@ func TestNormalizeQuery(t *testing.T) {
 		}
 	}
 }
+
+// A password set on the server reaches pg_stat_statements verbatim (utility statements are
+// not normalized): no metric label and no top statement may carry it.
+func TestAPasswordInAStatementNeverReachesALabel(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	const secret = "hunter2-SECRET"
+	c := connect(t, dsn)
+	for _, q := range []string{
+		"CREATE ROLE dbh_app LOGIN PASSWORD '" + secret + "'",
+		"ALTER ROLE dbh_app PASSWORD '" + secret + "'",
+		"ALTER ROLE dbh_app WITH ENCRYPTED PASSWORD '" + secret + "' VALID UNTIL 'infinity'",
+	} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { c.Exec(context.Background(), "DROP ROLE IF EXISTS dbh_app") })
+	_, reg := open(t, dsn, collectors.WithSetting(postgres.SettingStatementsLimit, "1000"))
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sawRole := false
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if strings.Contains(l.GetValue(), secret) {
+					t.Errorf("%s{%s=%q} carries the password", mf.GetName(), l.GetName(), l.GetValue())
+				}
+				if strings.Contains(l.GetValue(), "ROLE dbh_app") {
+					sawRole = true
+				}
+			}
+		}
+	}
+	if !sawRole {
+		t.Error("the ALTER ROLE statements are not among the labels: the test saw nothing to check")
+	}
+	top, err := postgres.TopStatements(ctx, c, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range top {
+		if strings.Contains(s.Query, secret) {
+			t.Errorf("top statement %q carries the password", s.Query)
+		}
+	}
+}
+
+// The analysis names the statements that took the time since Mark, with the shape of their
+// plans; a statement that lost its index shows a full scan of its table.
+func TestAnalysisFindsSlowStatementsTheirPlansAndFullScans(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSN(t)
+	c := connect(t, dsn)
+	for _, q := range []string{
+		"DROP TABLE IF EXISTS dbh_items",
+		"CREATE TABLE dbh_items (id int PRIMARY KEY, note text)",
+		"INSERT INTO dbh_items SELECT g, 'n' || g FROM generate_series(1, 20000) g",
+		"ANALYZE dbh_items",
+	} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	coll, _ := open(t, dsn)
+	a := coll.(collectors.Analyzer)
+	run := func() []collectors.Finding {
+		if err := a.Mark(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 300 {
+			if _, err := c.Exec(ctx, "SELECT note FROM dbh_items WHERE id = $1", i+1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fs, err := a.Analyze(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+	find := func(fs []collectors.Finding, kind, like string) (collectors.Finding, bool) {
+		for _, f := range fs {
+			if f.Kind == kind && strings.Contains(f.Subject, like) && f.Unavailable == "" {
+				return f, true
+			}
+		}
+		return collectors.Finding{}, false
+	}
+	fs := run()
+	slow, ok := find(fs, postgres.KindSlowQuery, "FROM dbh_items WHERE id = $1")
+	if !ok || slow.Values["calls"] != 300 || slow.Values["rows_per_call"] != 1 {
+		t.Fatalf("slow-query finding = %+v, %v; want 300 calls of 1 row (findings %+v)", slow, ok, fs)
+	}
+	plan, ok := find(fs, postgres.KindPlan, "FROM dbh_items WHERE id = $1")
+	if !ok || !strings.Contains(plan.Summary, "Index Scan using dbh_items_pkey on dbh_items") {
+		t.Errorf("plan = %+v, want the primary key's index scan", plan)
+	}
+	if f, ok := find(fs, postgres.KindFullScan, "dbh_items"); ok {
+		t.Errorf("a full scan with the index in place: %+v", f)
+	}
+	for _, f := range fs {
+		if strings.Contains(f.Subject, "pg_stat_statements") {
+			t.Errorf("the collector's own statement among the findings: %s", f.Subject)
+		}
+	}
+
+	if _, err := c.Exec(ctx, "ALTER TABLE dbh_items DROP CONSTRAINT dbh_items_pkey"); err != nil {
+		t.Fatal(err)
+	}
+	fs = run()
+	scan, ok := find(fs, postgres.KindFullScan, "dbh_items")
+	if !ok || scan.Values["calls"] != 300 || scan.Values["statements"] != 1 {
+		t.Errorf("full-scan finding = %+v, %v; want dbh_items scanned by the one statement's 300 calls (findings %+v)", scan, ok, fs)
+	}
+	if plan, _ := find(fs, postgres.KindPlan, "FROM dbh_items WHERE id = $1"); !strings.Contains(plan.Summary, "Seq Scan on dbh_items") {
+		t.Errorf("plan after the drop = %q, want a Seq Scan", plan.Summary)
+	}
+}

@@ -145,6 +145,9 @@ func (c *Collector) Analyze(ctx context.Context) ([]collectors.Finding, error) {
 	keys, err := c.analyzeKeys(ctx, members, nodes, ok)
 	if err != nil {
 		c.cfg.Logger.Warn("redis analyze: key sampling failed", "err", err)
+		for _, k := range []string{KindKeyPattern, KindBigKey, KindHotKey} {
+			out = append(out, collectors.Gap(k, "the key sample failed: "+err.Error()))
+		}
 	}
 	out = append(out, keys...)
 	return out, nil

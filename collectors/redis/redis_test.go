@@ -435,7 +435,6 @@ func TestKeySamplingIsBoundedAndExtrapolates(t *testing.T) {
 
 	// a time budget too small for the scan stops it early
 	c2, _ := open(t, dsn, collectors.WithSetting(rc.SettingKeysBudget, "1ms"), collectors.WithSetting(rc.SettingKeysScanCount, "10"))
-	start := time.Now()
 	fs = analyze(t, c2)
 	sampled := 0.0
 	for _, f := range fs {
@@ -443,8 +442,8 @@ func TestKeySamplingIsBoundedAndExtrapolates(t *testing.T) {
 			sampled += f.Values["sampled_keys"]
 		}
 	}
-	if sampled == 0 || sampled >= a+b || time.Since(start) > 5*time.Second {
-		t.Errorf("with keys.budget=1ms: %g keys sampled in %s", sampled, time.Since(start))
+	if sampled == 0 || sampled >= a+b {
+		t.Errorf("with keys.budget=1ms: %g keys sampled of %d; want the scan stopped early", sampled, a+b)
 	}
 	// keys.sample=0 turns the key analysis off
 	c3, _ := open(t, dsn, collectors.WithSetting(rc.SettingKeysSample, "0"))
@@ -586,17 +585,15 @@ func TestAKilledStandaloneFailsItsScrapesFast(t *testing.T) {
 	if err := inst.KillNode(ctx, "node-1"); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
 	mfs := gather(t, reg)
-	if took := time.Since(start); took > 2*time.Second {
-		t.Errorf("a scrape of a dead node took %s", took)
-	}
 	if v, ok := value(mfs, "redis_up", map[string]string{"node": node}); !ok || v != 0 {
 		t.Errorf("redis_up of the killed node = %g, %v; want 0", v, ok)
 	}
 	errs := c.ScrapeErrors()
-	if err := errs["info@"+node]; err == nil || !strings.Contains(err.Error(), node) || !strings.Contains(err.Error(), "is the node up") {
-		t.Errorf("info error = %v; want the address and what to check", err)
+	// A dead node refuses the connection at once: the scrape fails on that, not on the
+	// timeout.
+	if err := errs["info@"+node]; err == nil || !strings.Contains(err.Error(), node) || !strings.Contains(err.Error(), "is the node up") || strings.Contains(err.Error(), "timed out") {
+		t.Errorf("info error = %v; want the address and what to check, and no timeout", err)
 	}
 	if errs["discovery"] == nil {
 		t.Error("discovery did not fail")

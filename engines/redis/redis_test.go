@@ -39,14 +39,10 @@ func start(t *testing.T, spec engines.Spec) redis.Topology {
 func TestStandaloneServesStopsCleanAndReportsSettings(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	began := time.Now()
 	inst := start(t, engines.Spec{
 		Settings: map[string]string{"maxmemory": "10mb", "save": "900 1"},
 		Seed:     []string{`SET greeting "hello world"`, "RPUSH list a b c"},
 	})
-	if took := time.Since(began); took > 5*time.Second {
-		t.Errorf("standalone took %s to accept connections, want under 5s", took)
-	}
 	info := inst.Info()
 	if info.Engine != "redis" || info.Topology != "standalone" || !strings.HasPrefix(info.Version, "7.") || info.Provider != engines.ProviderNative {
 		t.Errorf("info = %+v", info)

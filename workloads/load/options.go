@@ -1,6 +1,7 @@
 package load
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -183,4 +184,16 @@ func (o Options) stagesDuration() time.Duration {
 		d += s.Duration
 	}
 	return d
+}
+
+// Shape is the load the options drive, written out in full (every option but the seed and
+// the callbacks), so two runs drove the same load exactly when their shapes are equal: a
+// ramp to 10/s and one to 1000/s differ even though both have one stage.
+func (o Options) Shape() string {
+	o.Seed, o.Progress, o.Watch = 0, nil, nil
+	b, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Sprintf("%+v", o) // not reached: every field marshals
+	}
+	return string(b)
 }

@@ -88,7 +88,7 @@ func TestRunScenariosErrors(t *testing.T) {
 		{Name: "now", Workload: newFake(sleepOrCancel(time.Millisecond)), Target: testTarget, Options: Options{Executor: "constant-vus", VUs: 1, Duration: time.Minute}},
 		{Name: "later", Workload: newFake(nil), Target: testTarget, StartTime: time.Minute, Options: Options{Executor: "constant-vus", VUs: 1, Duration: time.Minute}},
 	})
-	if !errors.Is(err, stop) || time.Since(began) > 3*time.Second {
+	if !errors.Is(err, stop) || time.Since(began) > 30*time.Second { // a minute unless cancelled
 		t.Fatalf("after cancel: %v in %s", err, time.Since(began))
 	}
 	if ss[0].Iterations == 0 || ss[0].Stopped != "ctrl-c" || !strings.Contains(ss[1].Stopped, "cancelled before its start") {

@@ -52,7 +52,7 @@ func TestWatchAbortsRun(t *testing.T) {
 			if !errors.Is(err, breached) || !strings.Contains(err.Error(), "aborted after") {
 				t.Fatalf("Run error = %v, want it to wrap %q", err, breached)
 			}
-			if took > 3*time.Second {
+			if took > 30*time.Second { // the run lasts a minute unless it aborts
 				t.Errorf("Run took %s to abort", took)
 			}
 			if s == nil || s.Stopped != breached.Error() || s.Iterations < 50 || s.Total.Errors == 0 {

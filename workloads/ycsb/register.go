@@ -113,3 +113,30 @@ func (d dataset) Load(ctx context.Context, t workloads.Target, scale int, progre
 	}
 	return d.db.Load(ctx, t, d.spec, int64(scale)*RecordsPerScale, progress)
 }
+
+// Note: a YCSB file is recognised by any of YCSB's own property names.
+func init() {
+	props := fieldsByKey()
+	workloads.RegisterFormat(workloads.Format{
+		Name: "ycsb",
+		Detect: func(keys []string) bool {
+			for _, k := range keys {
+				if _, ok := props[k]; ok && k != "name" && k != "description" {
+					return true
+				}
+			}
+			return false
+		},
+		Open: func(database, path string, data []byte) (workloads.Workload, workloads.Dataset, error) {
+			spec, err := Parse(path, data)
+			if err != nil {
+				return nil, nil, err
+			}
+			db, err := LookupDB(database)
+			if err != nil {
+				return nil, nil, err
+			}
+			return newWorkload(database, db, spec), nil, nil
+		},
+	})
+}

@@ -12,12 +12,12 @@ import (
 	"math"
 	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/dbharness/dbharness/internal/nearest"
+	"github.com/dbharness/dbharness/internal/yamlerr"
 	"github.com/dbharness/dbharness/workloads/generators"
 )
 
@@ -121,7 +121,7 @@ func Parse(file string, data []byte) (Spec, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		return spec, &FileError{File: file, Line: yamlErrorLine(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+		return spec, &FileError{File: file, Line: yamlerr.Line(err), Msg: "not valid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return spec, &FileError{File: file, Line: 1, Msg: "a workload file is a mapping of YCSB properties, like `readproportion: 0.5`"}
@@ -272,18 +272,4 @@ func didYouMean(k string, known []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best[0])
-}
-
-// yamlErrorLine digs the line number out of a yaml.v3 error ("yaml: line 3: ...").
-func yamlErrorLine(err error) int {
-	msg := err.Error()
-	if i := strings.Index(msg, "line "); i >= 0 {
-		rest := msg[i+5:]
-		if j := strings.IndexByte(rest, ':'); j > 0 {
-			if n, err := strconv.Atoi(rest[:j]); err == nil {
-				return n
-			}
-		}
-	}
-	return 0
 }

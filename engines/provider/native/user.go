@@ -33,7 +33,7 @@ func LookupUser(name string) (*User, error) {
 func IsRoot() bool { return os.Geteuid() == 0 }
 
 // PrivateDir makes a fresh directory under parent (os.TempDir() if empty) with mode 0700,
-// owned by u when u is not nil.
+// owned by u when u is not nil, marked with this process as its owner (see SweepStale).
 func PrivateDir(parent, prefix string, u *User) (string, error) {
 	if parent == "" {
 		parent = os.TempDir()
@@ -55,6 +55,10 @@ func PrivateDir(parent, prefix string, u *User) (string, error) {
 			os.RemoveAll(dir)
 			return "", fmt.Errorf("give %s to user %s: %w", dir, u.Name, err)
 		}
+	}
+	if err := writeOwner(dir); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("mark %s as this run's: %w", dir, err)
 	}
 	// Note: the parent may be world-readable /tmp; the server itself wants its data private.
 	if err := os.Chmod(dir, 0o700); err != nil {

@@ -1,0 +1,77 @@
+package sqlscript
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestSplitKeepsQuotesBodiesAndLines(t *testing.T) {
+	script := `-- the ledger
+CREATE TABLE accounts (id bigint PRIMARY KEY, note text DEFAULT 'a;b');
+
+CREATE FUNCTION post(a bigint) RETURNS void AS $fn$
+BEGIN
+  UPDATE accounts SET note = 'x;y' WHERE id = a; -- inside the body
+END $fn$ LANGUAGE plpgsql;
+/* a comment; with a semicolon */
+INSERT INTO accounts VALUES (1, 'it''s; fine');;
+SELECT $1::int`
+	got, err := Split(script, PostgreSQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Statement{
+		{"-- the ledger\nCREATE TABLE accounts (id bigint PRIMARY KEY, note text DEFAULT 'a;b')", 1},
+		{"CREATE FUNCTION post(a bigint) RETURNS void AS $fn$\nBEGIN\n  UPDATE accounts SET note = 'x;y' WHERE id = a; -- inside the body\nEND $fn$ LANGUAGE plpgsql", 4},
+		{"/* a comment; with a semicolon */\nINSERT INTO accounts VALUES (1, 'it''s; fine')", 8},
+		{"SELECT $1::int", 10},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d statements: %+v", len(got), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("statement %d = %q (line %d), want %q (line %d)", i+1, got[i].Text, got[i].Line, want[i].Text, want[i].Line)
+		}
+	}
+}
+
+func TestSplitMySQLDelimiter(t *testing.T) {
+	script := "CREATE TABLE t (a int);\nDELIMITER //\nCREATE PROCEDURE p()\nBEGIN\n  INSERT INTO t VALUES (1);\n  SELECT \"a;b\";\nEND //\nDELIMITER ;\nCALL p(); # done"
+	got, err := Split(script, MySQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || !strings.HasPrefix(got[1].Text, "CREATE PROCEDURE p()") || !strings.HasSuffix(got[1].Text, "END") || got[1].Line != 3 || got[2].Text != "CALL p()" {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestSplitErrorsNameTheLine(t *testing.T) {
+	for script, want := range map[string]string{
+		"SELECT 1;\nSELECT 'open":      "line 2: a ' quote is never closed",
+		"SELECT 1;\n\nSELECT $x$ body": "line 3: the body quoted with $x$ is never closed",
+		"SELECT 1; /* no end\n more":   "line 1: a /* comment is never closed",
+	} {
+		if _, err := Split(script, PostgreSQL); err == nil || err.Error() != want {
+			t.Errorf("Split(%q) = %v, want %q", script, err, want)
+		}
+	}
+}
+
+func FuzzSplit(f *testing.F) {
+	f.Add("SELECT 'a;b'; SELECT $$c;d$$;\nDELIMITER //\nx//")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, d := range []Dialect{PostgreSQL, MySQL, Standard} {
+			sts, err := Split(s, d)
+			if err != nil {
+				continue
+			}
+			for _, st := range sts {
+				if st.Text == "" || st.Line < 1 || st.Line > strings.Count(s, "\n")+1 {
+					t.Errorf("statement %+v of %q", st, s)
+				}
+			}
+		}
+	})
+}
