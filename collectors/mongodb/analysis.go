@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/dbharness/dbharness/collectors"
+	"github.com/dbharness/dbharness/engines"
 	engmongo "github.com/dbharness/dbharness/engines/mongodb"
 )
 
@@ -70,26 +71,39 @@ func (c *Collector) drain(ctx context.Context) []error {
 }
 
 // Analyze reports what happened since the last Mark: aggregations by stage shape, slow
-// operations by query shape, query plans, and on MongoDB the indexes used and unused.
+// operations by query shape, query plans and the collections slow operations scanned whole,
+// and on MongoDB the indexes used and unused. What it could not look for is a gap
+// (collectors.Gap) with the reason, so a check that there is none fails instead of passing
+// on nothing.
 func (c *Collector) Analyze(ctx context.Context) ([]collectors.Finding, error) {
-	if errs := c.drain(ctx); len(errs) > 0 {
-		return nil, fmt.Errorf("read the operations since the mark: %w", errors.Join(errs...))
-	}
-	c.profile.mu.Lock()
-	w := c.profile.win.clone()
-	c.profile.mu.Unlock()
-	method := c.method(w)
-	if c.flavor == engmongo.FlavorFerretDB {
-		c.explainPlans(ctx, w)
-	}
 	var out []collectors.Finding
-	out = append(out, aggregationFindings(w, method, c.settings.Shapes)...)
-	out = append(out, slowFindings(w, method, c.settings.Shapes)...)
-	out = append(out, planFindings(w, c.planMethod(), c.settings.Shapes)...)
+	if errs := c.drain(ctx); len(errs) > 0 {
+		why := "the operations since the mark could not be read: " + errors.Join(errs...).Error()
+		for _, k := range []string{KindAggregation, KindSlowQuery, KindQueryPlan, KindFullScan} {
+			out = append(out, collectors.Gap(k, why))
+		}
+	} else {
+		c.profile.mu.Lock()
+		w := c.profile.win.clone()
+		c.profile.mu.Unlock()
+		method := c.method(w)
+		var unexplained []string
+		if c.flavor == engmongo.FlavorFerretDB {
+			unexplained = c.explainPlans(ctx, w)
+		}
+		out = append(out, aggregationFindings(w, method, c.settings.Shapes)...)
+		out = append(out, slowFindings(w, method, c.settings.Shapes)...)
+		out = append(out, planFindings(w, c.planMethod(), c.settings.Shapes)...)
+		out = append(out, fullScanFindings(w, c.planMethod())...)
+		if len(unexplained) > 0 {
+			why := fmt.Sprintf("%d shapes have no plan: %s", len(unexplained), strings.Join(unexplained, "; "))
+			out = append(out, collectors.Gap(KindQueryPlan, why), collectors.Gap(KindFullScan, why))
+		}
+	}
 	if c.flavor == engmongo.FlavorMongoDB {
 		idx, err := c.indexFindings(ctx)
 		if err != nil {
-			return out, err
+			out = append(out, collectors.Gap(KindIndex, err.Error()), collectors.Gap(KindUnusedIndex, err.Error()))
 		}
 		out = append(out, idx...)
 	}
@@ -116,23 +130,31 @@ func (c *Collector) planMethod() string {
 }
 
 // explainPlans asks FerretDB's explain for the plan of the most frequent shapes that have
-// none, and applies it to every entry of the shape, in each kind.
-func (c *Collector) explainPlans(ctx context.Context, w *window) {
+// none, and applies it to every entry of the shape, in each kind. It returns the shapes
+// left without a plan, each with why.
+func (c *Collector) explainPlans(ctx context.Context, w *window) []string {
 	keys := slices.Collect(maps.Keys(w.plans))
-	sort.Slice(keys, func(i, j int) bool { return w.plans[keys[i]].count > w.plans[keys[j]].count })
+	sort.Slice(keys, func(i, j int) bool {
+		if w.plans[keys[i]].count != w.plans[keys[j]].count {
+			return w.plans[keys[i]].count > w.plans[keys[j]].count
+		}
+		return keys[i] < keys[j]
+	})
+	var missing []string
 	done := 0
 	for _, k := range keys {
-		if done >= c.settings.Explains || k == other {
-			break
-		}
 		st := w.plans[k]
 		if st.planned == st.count {
+			continue
+		}
+		if k == other || done >= c.settings.Explains {
+			missing = append(missing, fmt.Sprintf("%s (beyond analysis.explains=%d)", k, c.settings.Explains))
 			continue
 		}
 		plan, used, err := c.explain(ctx, st.sample)
 		done++
 		if err != nil {
-			c.cfg.Logger.Debug("mongodb analysis: explain failed", "shape", k, "err", err)
+			missing = append(missing, fmt.Sprintf("%s (explain: %s)", k, engines.RedactDSN(err.Error())))
 			continue
 		}
 		st.setPlan(plan, used)
@@ -145,6 +167,7 @@ func (c *Collector) explainPlans(ctx context.Context, w *window) {
 			}
 		}
 	}
+	return missing
 }
 
 // sessionFields are the fields of a recorded command that belong to its session, not to
@@ -383,6 +406,32 @@ func planFindings(w *window, method string, limit int) []collectors.Finding {
 		out = append(out, collectors.Finding{Kind: KindQueryPlan, Subject: k, Method: method,
 			Values:  map[string]float64{"count": float64(st.count), "index_used": float64(st.indexed) / float64(st.planned), "collscans": float64(st.scans)},
 			Summary: fmt.Sprintf("%d operations of this shape; %s", st.count, planNote(st))})
+	}
+	return out
+}
+
+// fullScanFindings name the collections the slow operations' plans read whole.
+func fullScanFindings(w *window, method string) []collectors.Finding {
+	type scans struct{ shapes, ops int64 }
+	by := map[string]*scans{}
+	for _, st := range w.slow {
+		if st.scans == 0 || st.sample.coll == "" {
+			continue
+		}
+		s := by[st.sample.coll]
+		if s == nil {
+			s = &scans{}
+			by[st.sample.coll] = s
+		}
+		s.shapes++
+		s.ops += st.scans
+	}
+	var out []collectors.Finding
+	for _, coll := range slices.Sorted(maps.Keys(by)) {
+		s := by[coll]
+		out = append(out, collectors.Finding{Kind: KindFullScan, Subject: coll, Method: method,
+			Values:  map[string]float64{"shapes": float64(s.shapes), "operations": float64(s.ops)},
+			Summary: fmt.Sprintf("%d slow operations of %d shapes read %s whole (COLLSCAN, or the backend's full scan)", s.ops, s.shapes, coll)})
 	}
 	return out
 }

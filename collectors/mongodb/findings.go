@@ -7,6 +7,7 @@ const (
 	KindAggregation = "aggregation"
 	KindSlowQuery   = "slow-query"
 	KindQueryPlan   = "query-plan"
+	KindFullScan    = "full-scan"
 	KindIndex       = "index"
 	KindUnusedIndex = "unused-index"
 )
@@ -46,6 +47,13 @@ var FindingKinds = []collectors.FindingKind{
 			{Key: "count", Help: "operations of this shape"},
 			{Key: "index_used", Help: "share of them whose plan used an index (0 to 1)"},
 			{Key: "collscans", Help: "those whose plan scanned the whole collection"},
+		}},
+	{Kind: KindFullScan,
+		Subject: "the collection a slow operation's plan reads whole, e.g. `orders`",
+		About:   "From the plans of the slow-query shapes (COLLSCAN on MongoDB; the backend's full scan in FerretDB's explain): one finding per collection, so `the slow query findings do not include a full scan of \"orders\"` reads the same on every database.",
+		Values: []collectors.FindingValue{
+			{Key: "shapes", Help: "slow shapes whose plan reads the collection whole"},
+			{Key: "operations", Help: "slow operations of those shapes that did"},
 		}},
 	{Kind: KindIndex,
 		Subject: "the index, `database.collection index_name`",

@@ -72,7 +72,8 @@ func (s ReplStatus) Primary() (Member, bool) {
 // down).
 func (s ReplStatus) Lag(m Member) (time.Duration, bool) {
 	p, ok := s.Primary()
-	if !ok || m.OptimeDate.IsZero() || p.OptimeDate.IsZero() || m.State == StateArbiter {
+	// Note: a member that is down reports the epoch as its optimeDate, not nothing.
+	if !ok || m.Health != 1 || m.State == StateArbiter || m.OptimeDate.Unix() <= 0 || p.OptimeDate.Unix() <= 0 {
 		return 0, false
 	}
 	if d := p.OptimeDate.Sub(m.OptimeDate); d > 0 {
