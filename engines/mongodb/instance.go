@@ -370,9 +370,10 @@ func (in *instance) groupOf(name string) string {
 	return ""
 }
 
-// Healthy says whether the topology serves fully: every replica set has a primary and
-// every member is a healthy primary, secondary or arbiter; on a sharded cluster the mongos
-// answers too.
+// Healthy says whether the topology serves fully: every replica set has a primary and a
+// majority of its members healthy, and every member the scenario did not break on purpose
+// is a healthy primary, secondary or arbiter; on a sharded cluster the mongos answers too.
+// A member killed, stopped or paused by a fault verb is expected to be away.
 func (in *instance) Healthy(ctx context.Context) error {
 	select {
 	case <-in.set.Done():
@@ -384,6 +385,9 @@ func (in *instance) Healthy(ctx context.Context) error {
 	}
 	var problems []string
 	for _, r := range in.set.Of(kindRouter) {
+		if !r.Reachable() {
+			continue
+		}
 		if _, err := in.hello(ctx, r); err != nil {
 			problems = append(problems, r.Name+": "+err.Error())
 		}
@@ -406,7 +410,8 @@ func (in *instance) Healthy(ctx context.Context) error {
 	return nil
 }
 
-// groupProblems reads replSetGetStatus from the first member of a group that answers.
+// groupProblems reads replSetGetStatus from the first member of a group that answers, and
+// keeps the problems of the members the scenario did not break.
 func (in *instance) groupProblems(ctx context.Context, group string) ([]string, error) {
 	ns, err := in.groupNodes(group)
 	if err != nil {
@@ -429,9 +434,36 @@ func (in *instance) groupProblems(ctx context.Context, group string) ([]string, 
 			errs = append(errs, err.Error())
 			continue
 		}
-		return append(errs, st.Problems()...), nil
+		return in.expected(st), nil
 	}
 	return nil, fmt.Errorf("no member of %q answers replSetGetStatus: %s", group, strings.Join(errs, "; "))
+}
+
+// expected is what a set's status says is wrong, leaving out the members a fault verb broke
+// (they are meant to be away) unless too few remain for a majority.
+func (in *instance) expected(st ReplStatus) []string {
+	var out []string
+	healthy := 0
+	for _, m := range st.Members {
+		if m.Health == 1 {
+			healthy++
+		}
+	}
+	if healthy*2 <= len(st.Members) {
+		out = append(out, fmt.Sprintf("%d of %d members are up: no majority", healthy, len(st.Members)))
+	}
+	for _, p := range st.Problems() {
+		away := false
+		for _, n := range in.set.Nodes() {
+			if !n.Reachable() && strings.HasPrefix(p, n.Addr+" ") {
+				away = true
+			}
+		}
+		if !away {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // replStatus asks one member for replSetGetStatus.

@@ -1,6 +1,9 @@
 package mongodb
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"strings"
@@ -138,4 +141,48 @@ func recordedArray(t *testing.T, name string) []bson.Raw {
 		out[i] = v.Document()
 	}
 	return out
+}
+
+// idleMember stands in for a member's process in a test of what the engine makes of the
+// states the fault verbs leave nodes in; no server is involved.
+type idleMember struct{ exited chan struct{} }
+
+func (m *idleMember) Start(context.Context) error  { m.exited = make(chan struct{}); return nil }
+func (m *idleMember) Kill(context.Context) error   { close(m.exited); return nil }
+func (m *idleMember) Stop(context.Context) error   { close(m.exited); return nil }
+func (m *idleMember) Pause(context.Context) error  { return nil }
+func (m *idleMember) Resume(context.Context) error { return nil }
+func (m *idleMember) Exited() <-chan struct{}      { return m.exited }
+func (m *idleMember) ExitErr() error               { return nil }
+func (m *idleMember) LogTail(int) string           { return "" }
+
+// A member the scenario killed is meant to be away: the set is healthy without it as long
+// as a majority is up; a member nobody broke that is down is a problem.
+func TestHealthLeavesOutWhatTheScenarioBroke(t *testing.T) {
+	ctx := context.Background()
+	st, err := ParseReplStatus(recorded(t, "repl_set_get_status.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := newInstance(ReplicaSet, slog.New(slog.DiscardHandler))
+	for i, addr := range []string{"rs0-a:27017", "rs0-b:27017", "rs0-c:27017"} {
+		n := in.set.Add(fmt.Sprintf("node-%d", i+1), addr, kindData)
+		if err := in.set.Start(ctx, n, &idleMember{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer in.set.StopAll(ctx, nil)
+	if ps := in.expected(st); len(ps) != 1 || !strings.Contains(ps[0], "rs0-c:27017 is unreachable") {
+		t.Errorf("with node-3 down unasked: %q, want it named", ps)
+	}
+	if err := in.set.Kill(ctx, "node-3"); err != nil {
+		t.Fatal(err)
+	}
+	if ps := in.expected(st); len(ps) != 0 {
+		t.Errorf("with node-3 killed by the scenario: %q, want healthy", ps)
+	}
+	st.Members[1].Health, st.Members[1].State, st.Members[1].StateStr = 0, StateDown, "(not reachable/healthy)"
+	if ps := in.expected(st); len(ps) == 0 || !strings.Contains(ps[0], "no majority") {
+		t.Errorf("with one of three up: %q, want no majority", ps)
+	}
 }
