@@ -71,7 +71,7 @@ theirs() {
   awk '/^TOTAL/ { for (i = 1; i <= NF; i++) if ($i == "OPS:") { gsub(/[^0-9.]/, "", $(i+1)); print int($(i+1)) } }' "$dir/goycsb.log" | tail -1
 }
 
-echo "== 1. YCSB next to go-ycsb $GOYCSB_VERSION (mongodb binding), FerretDB $(grep -o 'version=[^ ]*' "$dir/serve-postgresql.log" | head -1) on PostgreSQL"
+echo "== 1. YCSB next to go-ycsb $GOYCSB_VERSION (mongodb binding), FerretDB $(grep 'ferretdb ready' "$dir/serve-postgresql.log" | grep -o 'version=[^ ]*' | cut -d= -f2) on PostgreSQL"
 "$GOYCSB" load mongodb "${props[@]}" >"$dir/goycsb-load.log" 2>&1 || { cat "$dir/goycsb-load.log" >&2; exit 1; }
 "$BIN" load --engine mongodb --provider external --dsn "$uri" --workload ycsb-c --scale $((RECORDS / 1000)) --vus 1 \
   --duration 1s --out "" >"$dir/ours-load.log" 2>&1 || { cat "$dir/ours-load.log" >&2; exit 1; }   # load phase and a warm-up second
@@ -103,5 +103,5 @@ done
 echo "(ops/s; postgresql/sqlite: FerretDB pushes filters down to PostgreSQL, and scans and decodes every document on SQLite)"
 
 echo
-echo "== 3. One scrape of the collector (every scraper, embedded FerretDB on SQLite, the shop loaded)"
+echo "== 3. One scrape of the collector (every scraper, embedded FerretDB on SQLite, three collections)"
 go test -run '^$' -bench 'BenchmarkScrape' -benchtime 30x -count 1 ./collectors/mongodb | grep -E '^(Benchmark|cpu:)' || true

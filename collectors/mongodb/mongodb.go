@@ -333,10 +333,7 @@ func (c *Collector) client(ctx context.Context, addr string) (*mongo.Client, err
 	if ok {
 		return cl, nil
 	}
-	// Note: the URI's credentials and TLS options apply to every member: the URI is kept,
-	// its hosts replaced.
-	opts := options.Client().ApplyURI(c.dsn).SetHosts([]string{addr}).SetDirect(true).SetReplicaSet("")
-	engmongo.Quick(opts)
+	opts := engmongo.DirectTo(c.dsn, addr)
 	app(opts)
 	cl, err := mongo.Connect(opts)
 	if err != nil {

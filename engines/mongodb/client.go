@@ -45,6 +45,22 @@ func Connect(ctx context.Context, dsn string, adjust ...func(*options.ClientOpti
 	return c, nil
 }
 
+// DirectTo is the options of a client of one member of the deployment dsn names: the
+// URI's credentials and TLS, but not its hosts, replica set or SRV name, with the quick
+// timeouts of Quick. The collector and the fault verbs ask members one by one.
+func DirectTo(dsn, addr string) *options.ClientOptions {
+	base := options.Client().ApplyURI(dsn)
+	opts := options.Client().SetHosts([]string{addr}).SetDirect(true).SetAppName(AppName)
+	if base.Auth != nil {
+		opts.SetAuth(*base.Auth)
+	}
+	if base.TLSConfig != nil {
+		opts.SetTLSConfig(base.TLSConfig)
+	}
+	Quick(opts)
+	return opts
+}
+
 // Direct makes a client talk to the one host of its URI, whatever the host's role (a
 // secondary, an arbiter): the collector and the fault verbs ask members one by one.
 func Direct(o *options.ClientOptions) { o.SetDirect(true) }

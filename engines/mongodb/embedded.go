@@ -59,11 +59,9 @@ func startEmbedded(ctx context.Context, pl *plan) (*embedded, error) {
 	if err != nil {
 		return nil, err
 	}
-	parent := pl.spec.WorkDir
-	if parent == "" {
-		parent = os.TempDir()
-	}
-	dir, err := os.MkdirTemp(parent, "dbharness-ferretdb-")
+	// Note: a private folder carries its owner, so a run killed outright has it swept by the
+	// next one.
+	dir, err := native.PrivateDir(pl.spec.WorkDir, "dbharness-ferretdb-", nil)
 	if err != nil {
 		return nil, fmt.Errorf("ferretdb: data folder: %w", err)
 	}

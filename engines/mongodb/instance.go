@@ -75,9 +75,9 @@ func (in *instance) client(ctx context.Context, addr string) (*mongo.Client, err
 	if ok {
 		return c, nil
 	}
-	c, err := Connect(ctx, URI([]string{addr}, map[string]string{"directConnection": "true"}), Direct, Quick)
+	c, err := mongo.Connect(DirectTo(in.dsnOrLocal(), addr))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("mongodb at %s: connect: %s", addr, engines.RedactDSN(err.Error()))
 	}
 	in.mu.Lock()
 	defer in.mu.Unlock()
@@ -87,6 +87,15 @@ func (in *instance) client(ctx context.Context, addr string) (*mongo.Client, err
 	}
 	in.clients[addr] = c
 	return c, nil
+}
+
+// dsnOrLocal is the URI whose credentials the direct clients take: the instance's, or a
+// plain one while the instance is still starting (its members have no credentials then).
+func (in *instance) dsnOrLocal() string {
+	if in.dsn != "" {
+		return in.dsn
+	}
+	return "mongodb://127.0.0.1/"
 }
 
 // forget drops a node's client after a fault, so the next question reconnects.
