@@ -94,6 +94,14 @@ type Instance interface {
 	Stop(ctx context.Context) error
 }
 
+// ProcessGrouper is an optional Instance capability of servers the harness runs as local
+// processes: the process group of each (a server and its children: PostgreSQL's backends,
+// a JVM's threads), so their CPU can be measured apart from the harness's and the
+// machine's other work.
+type ProcessGrouper interface {
+	ProcessGroups() []int
+}
+
 // Killer is an optional Instance capability: kill the server abruptly (SIGKILL), for fault
 // scenarios and for tests of what happens when the database dies mid-run.
 type Killer interface {

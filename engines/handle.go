@@ -17,6 +17,9 @@ type Handle struct {
 	ExitErr func() error
 	// Killer kills the server abruptly; nil if the provider cannot.
 	Killer func() error
+	// Groups lists the server's process groups; nil when they are not the harness's to
+	// see (a container, an external server).
+	Groups func() []int
 
 	once    sync.Once
 	stopErr error
@@ -68,6 +71,14 @@ func (h *Handle) Stop(ctx context.Context) error {
 		close(h.stopped)
 	})
 	return h.stopErr
+}
+
+// ProcessGroups lists the server's process groups (none when Groups is nil).
+func (h *Handle) ProcessGroups() []int {
+	if h.Groups == nil {
+		return nil
+	}
+	return h.Groups()
 }
 
 // Kill kills the server abruptly, as a crash would.

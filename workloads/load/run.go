@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/machine"
 	"github.com/dbharness/dbharness/workloads"
 )
 
@@ -87,6 +88,12 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 		s.WorkloadHash = f.Fingerprint()
 	}
 
+	groups := func() []int { return nil }
+	if t.ProcessGroups != nil {
+		groups = t.ProcessGroups
+	}
+	before := machine.Take(groups())
+
 	runCtx, cancelRun := context.WithCancelCause(ctx)
 	defer cancelRun(nil)
 	p.start = start
@@ -103,6 +110,10 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 
 	s.End = time.Now()
 	s.Duration = s.End.Sub(s.Start)
+	// Note: the groups of the start: a server killed during the run still counts what it
+	// used until then.
+	use := machine.Between(before, machine.Take(groupsOf(before, groups())))
+	s.Machine = &use
 	watchErr := stopProgress()
 	sealed, stuck := p.seal()
 	iv.collect(s.End)
@@ -146,6 +157,11 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 		return s, fmt.Errorf("load: %s run of %s: %w", opts.Executor, name, exErr)
 	}
 	return s, nil
+}
+
+// groupsOf is every process group watched at the start or now.
+func groupsOf(before machine.Snapshot, now []int) []int {
+	return append(before.Groups(), now...)
 }
 
 // mix checks the operations and returns their names, weights and cumulative weights.
