@@ -17,9 +17,9 @@ type Handle struct {
 	ExitErr func() error
 	// Killer kills the server abruptly; nil if the provider cannot.
 	Killer func() error
-	// Groups lists the server's process groups; nil when they are not the harness's to
-	// see (a container, an external server).
-	Groups func() []int
+	// PIDs lists the pids of the server's main processes; nil when they are not the
+	// harness's to see (a container, an external server).
+	PIDs func() []int
 
 	once    sync.Once
 	stopErr error
@@ -73,12 +73,12 @@ func (h *Handle) Stop(ctx context.Context) error {
 	return h.stopErr
 }
 
-// ProcessGroups lists the server's process groups (none when Groups is nil).
-func (h *Handle) ProcessGroups() []int {
-	if h.Groups == nil {
+// ServerPIDs lists the pids of the server's main processes (none when PIDs is nil).
+func (h *Handle) ServerPIDs() []int {
+	if h.PIDs == nil {
 		return nil
 	}
-	return h.Groups()
+	return h.PIDs()
 }
 
 // Kill kills the server abruptly, as a crash would.

@@ -1,5 +1,5 @@
 // Package machine measures what the machine did while a run ran: the CPU the harness used
-// (the client), the CPU of the database servers it watches (by their process groups), the
+// (the client), the CPU of the database servers it watches (their process trees), the
 // CPU everything else used (the neighbours), steal time, CPU and memory pressure (PSI) and
 // the load average. The gate reads it twice: cost per operation (server and client CPU per
 // operation) is a measure of its own that moves far less with neighbours than throughput
@@ -32,7 +32,7 @@ type Snapshot struct {
 	busy    float64         // seconds of CPU time all CPUs spent busy (not idle or iowait)
 	steal   float64         // seconds stolen by the hypervisor
 	self    float64         // CPU seconds of this process
-	groups  map[int]float64 // CPU seconds of each watched process group (the servers)
+	servers map[int]float64 // CPU seconds of each watched server's process tree, by its root pid
 	cpuPSI  float64         // seconds some task waited for a CPU (PSI "some" total)
 	memPSI  float64         // seconds some task waited for memory
 	load1   float64
@@ -40,10 +40,11 @@ type Snapshot struct {
 	missing []string
 }
 
-// Take reads the counters now; groups are the process groups of the servers to count apart
-// (nil for none). What cannot be read is left at zero and said in Usage.Notes.
-func Take(groups []int) Snapshot {
-	s := Snapshot{At: time.Now(), groups: map[int]float64{}}
+// Take reads the counters now; servers are the pids of the servers' main processes, whose
+// process trees are counted apart (nil for none). What cannot be read is left at zero and
+// said in Usage.Notes.
+func Take(servers []int) Snapshot {
+	s := Snapshot{At: time.Now(), servers: map[int]float64{}}
 	busy, steal, err := readStat()
 	if err != nil {
 		s.missing = append(s.missing, "CPU times ("+err.Error()+")")
@@ -53,8 +54,8 @@ func Take(groups []int) Snapshot {
 	if v, err := procCPU("self"); err == nil {
 		s.self = v
 	}
-	if len(groups) > 0 {
-		s.groups = groupCPU(groups)
+	if len(servers) > 0 {
+		s.servers = treeCPU(servers)
 	}
 	var e1, e2 error
 	s.cpuPSI, e1 = readPSI("cpu")
@@ -70,11 +71,11 @@ func Take(groups []int) Snapshot {
 	return s
 }
 
-// Groups lists the process groups the snapshot watched.
-func (s Snapshot) Groups() []int {
-	out := make([]int, 0, len(s.groups))
-	for g := range s.groups {
-		out = append(out, g)
+// Servers lists the servers' pids the snapshot watched.
+func (s Snapshot) Servers() []int {
+	out := make([]int, 0, len(s.servers))
+	for p := range s.servers {
+		out = append(out, p)
 	}
 	return out
 }
@@ -84,7 +85,7 @@ type Usage struct {
 	Seconds float64 `json:"seconds"` // the window
 	CPUs    int     `json:"cpus"`
 	// ClientCPU is the CPU seconds of the harness (it drives the load); ServerCPU those of
-	// the watched servers' process groups (0 when the servers are not ours to see: docker,
+	// the watched servers' process trees (0 when the servers are not ours to see: docker,
 	// external); OtherCPU everything else that ran on the machine.
 	ClientCPU float64 `json:"client_cpu_seconds"`
 	ServerCPU float64 `json:"server_cpu_seconds"`
@@ -119,8 +120,8 @@ func Between(a, b Snapshot) Usage {
 		return u
 	}
 	u.ClientCPU = max(b.self-a.self, 0)
-	for g, v := range b.groups {
-		if w, ok := a.groups[g]; ok {
+	for p, v := range b.servers {
+		if w, ok := a.servers[p]; ok {
 			u.ServerCPU += max(v-w, 0)
 			u.ServersSeen = true
 		}
@@ -185,46 +186,52 @@ func statFields(b []byte) (comm string, f []string, ok bool) {
 	return string(b[i+1 : j]), f, len(f) > 13
 }
 
-// groupCPU sums the CPU of each process group: utime + stime of its live processes, and
-// cutime + cstime, which hold the CPU of the children they reaped, so a server's exited
-// connections (a PostgreSQL backend) still count.
-func groupCPU(groups []int) map[int]float64 {
-	want := map[int]bool{}
-	for _, g := range groups {
-		want[g] = true
+// treeCPU sums the CPU of each root's process tree: utime + stime of its live processes,
+// and cutime + cstime, which hold the CPU of the children they reaped, so a server's exited
+// connections (a PostgreSQL backend, reaped by the postmaster) still count.
+func treeCPU(roots []int) map[int]float64 {
+	type proc struct {
+		ppid int
+		cpu  float64
+	}
+	procs := map[int]proc{}
+	if entries, err := os.ReadDir("/proc"); err == nil {
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+			if err != nil {
+				continue
+			}
+			_, f, ok := statFields(b)
+			if !ok {
+				continue
+			}
+			ppid, _ := strconv.Atoi(f[1])
+			sum := 0.0
+			for _, i := range []int{11, 12, 13, 14} {
+				v, _ := strconv.ParseFloat(f[i], 64)
+				sum += v
+			}
+			procs[pid] = proc{ppid, sum / ticks}
+		}
 	}
 	out := map[int]float64{}
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return out
+	for _, r := range roots {
+		out[r] = 0 // a server that exited still counts as seen, at what it had
 	}
-	for _, e := range entries {
-		if e.Name()[0] < '0' || e.Name()[0] > '9' {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		_, f, ok := statFields(b)
-		if !ok {
-			continue
-		}
-		pgrp, _ := strconv.Atoi(f[2])
-		if !want[pgrp] {
-			continue
-		}
-		sum := 0.0
-		for _, i := range []int{11, 12, 13, 14} {
-			v, _ := strconv.ParseFloat(f[i], 64)
-			sum += v
-		}
-		out[pgrp] += sum / ticks
-	}
-	// A group whose processes all exited still counts as seen, at what it had.
-	for g := range want {
-		if _, ok := out[g]; !ok {
-			out[g] = 0
+	for pid, p := range procs {
+		// Walk up to a root; a chain is short (server, backend).
+		for cur, hops := pid, 0; cur > 1 && hops < 64; cur, hops = procs[cur].ppid, hops+1 {
+			if _, root := out[cur]; root {
+				out[cur] += p.cpu
+				break
+			}
+			if _, known := procs[cur]; !known {
+				break
+			}
 		}
 	}
 	return out

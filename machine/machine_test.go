@@ -16,18 +16,19 @@ func spin(d time.Duration) {
 	}
 }
 
-// The harness's own CPU is the client's, a watched process group's is the server's, and a
+// The harness's own CPU is the client's, a watched server's process tree is the server's, and a
 // busy process of neither is a neighbour's.
 func TestUsageTellsClientServerAndNeighboursApart(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc")
 	}
-	server := exec.Command("sh", "-c", "while :; do :; done")
+	// The server's work is done by a child of its main process, as a PostgreSQL backend is.
+	server := exec.Command("sh", "-c", "sh -c 'while :; do :; done' & wait")
 	server.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := server.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { server.Process.Kill(); server.Wait() }()
+	defer func() { syscall.Kill(-server.Process.Pid, syscall.SIGKILL); server.Wait() }()
 	hog := exec.Command("sh", "-c", "while :; do :; done")
 	hog.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := hog.Start(); err != nil {

@@ -74,8 +74,8 @@ func (w *World) loadDatasetOf(ctx context.Context, name string, ds workloads.Dat
 
 func (w *World) target() workloads.Target {
 	t := workloads.Target{Engine: w.db.engine, DSN: w.db.inst.DSN()}
-	if g, ok := w.db.inst.(engines.ProcessGrouper); ok {
-		t.ProcessGroups = g.ProcessGroups
+	if g, ok := w.db.inst.(engines.ServerProcesses); ok {
+		t.ServerPIDs = g.ServerPIDs
 	}
 	return t
 }

@@ -473,7 +473,7 @@ func (s *Set) stopBatch(ctx context.Context, batch []*Node) error {
 
 // ProcessGroups lists the process groups of the running nodes whose member is a local
 // process (it has a Pid): each leads its own group.
-func (s *Set) ProcessGroups() []int {
+func (s *Set) ServerPIDs() []int {
 	var out []int
 	for _, n := range s.Nodes() {
 		n.mu.Lock()

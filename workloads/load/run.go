@@ -88,11 +88,11 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 		s.WorkloadHash = f.Fingerprint()
 	}
 
-	groups := func() []int { return nil }
-	if t.ProcessGroups != nil {
-		groups = t.ProcessGroups
+	servers := func() []int { return nil }
+	if t.ServerPIDs != nil {
+		servers = t.ServerPIDs
 	}
-	before := machine.Take(groups())
+	before := machine.Take(servers())
 
 	runCtx, cancelRun := context.WithCancelCause(ctx)
 	defer cancelRun(nil)
@@ -110,9 +110,9 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 
 	s.End = time.Now()
 	s.Duration = s.End.Sub(s.Start)
-	// Note: the groups of the start: a server killed during the run still counts what it
+	// Note: the servers of the start too: one killed during the run still counts what it
 	// used until then.
-	use := machine.Between(before, machine.Take(groupsOf(before, groups())))
+	use := machine.Between(before, machine.Take(append(before.Servers(), servers()...)))
 	s.Machine = &use
 	watchErr := stopProgress()
 	sealed, stuck := p.seal()
@@ -157,11 +157,6 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 		return s, fmt.Errorf("load: %s run of %s: %w", opts.Executor, name, exErr)
 	}
 	return s, nil
-}
-
-// groupsOf is every process group watched at the start or now.
-func groupsOf(before machine.Snapshot, now []int) []int {
-	return append(before.Groups(), now...)
 }
 
 // mix checks the operations and returns their names, weights and cumulative weights.
