@@ -28,9 +28,12 @@ type Member struct {
 	StateStr   string    `bson:"stateStr"`
 	Uptime     int64     `bson:"uptime"`
 	OptimeDate time.Time `bson:"optimeDate"`
-	PingMs     int64     `bson:"pingMs"`
-	SyncSource string    `bson:"syncSourceHost"`
-	Self       bool      `bson:"self"`
+	Optime     struct {
+		TS bson.Timestamp `bson:"ts"`
+	} `bson:"optime"`
+	PingMs     int64  `bson:"pingMs"`
+	SyncSource string `bson:"syncSourceHost"`
+	Self       bool   `bson:"self"`
 	// LastHeartbeatMessage is why a member is unreachable, as its peers see it.
 	LastHeartbeatMessage string `bson:"lastHeartbeatMessage"`
 }

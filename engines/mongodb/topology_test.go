@@ -186,3 +186,40 @@ func TestHealthLeavesOutWhatTheScenarioBroke(t *testing.T) {
 		t.Errorf("with one of three up: %q, want no majority", ps)
 	}
 }
+
+// Each secondary's lag and problem, as replSetGetStatus says them and as the scenario left
+// the members: the primary and arbiters are no replicas.
+func TestReplicationLagFromRecordedStatus(t *testing.T) {
+	ctx := context.Background()
+	st, err := ParseReplStatus(recorded(t, "repl_set_get_status.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := newInstance(ReplicaSet, slog.New(slog.DiscardHandler))
+	for i, addr := range []string{"rs0-a:27017", "rs0-b:27017", "rs0-c:27017"} {
+		n := in.set.Add(fmt.Sprintf("node-%d", i+1), addr, kindData)
+		if err := in.set.Start(ctx, n, &idleMember{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	defer in.set.StopAll(ctx, nil)
+	lags := in.lagsFrom(st)
+	if len(lags) != 2 {
+		t.Fatalf("lags %+v, want the two secondaries", lags)
+	}
+	if lags[0].Node != "node-2" || lags[0].Lag != 3*time.Second || lags[0].Problem != "" {
+		t.Errorf("node-2: %+v, want 3s behind and no problem", lags[0])
+	}
+	if lags[1].Node != "node-3" || !strings.Contains(lags[1].Problem, "Connection refused") {
+		t.Errorf("node-3: %+v, want unreachable with the heartbeat's message", lags[1])
+	}
+	if st.Members[2].Optime.TS.T != 0 || st.Members[1].Optime.TS.T != 1795168797 {
+		t.Errorf("optimes %+v %+v", st.Members[1].Optime, st.Members[2].Optime)
+	}
+	if err := in.set.Pause(ctx, "node-2"); err != nil {
+		t.Fatal(err)
+	}
+	if lags := in.lagsFrom(st); lags[0].Problem != "node-2 is paused" {
+		t.Errorf("a paused member: %+v", lags[0])
+	}
+}
