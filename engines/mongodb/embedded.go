@@ -295,3 +295,14 @@ func (in *embedded) Stop(ctx context.Context) error {
 	})
 	return in.stopErr
 }
+
+var _ engines.ServerProcesses = (*embedded)(nil)
+
+// ServerPIDs are the processes of the PostgreSQL FerretDB keeps its data in (none on
+// SQLite). FerretDB itself runs in this process: its CPU counts as the harness's.
+func (in *embedded) ServerPIDs() []int {
+	if sp, ok := in.pg.(engines.ServerProcesses); ok {
+		return sp.ServerPIDs()
+	}
+	return nil
+}
