@@ -27,6 +27,7 @@ Feature: The MongoDB wire protocol for real, on embedded FerretDB
     And the metric "mongodb_collection_index_size_bytes" is reported
     And the analysis finds a query-plan "find customers {customer_id: ?}" with at least 10 count
     And the analysis finds a slow-query "update orders {order_id: ?}"
+    And the slow query findings include a query like "find customers"
 
   Scenario: Bulk writes, ordered and unordered
     When the "bulk" workload runs for 3s with 2 workers
@@ -40,6 +41,7 @@ Feature: The MongoDB wire protocol for real, on embedded FerretDB
     And the analysis finds an aggregation "$match{customer_id} -> $group{_id:status}" with at least 1 count
     And the analysis finds an aggregation "$match{status} -> $group{_id:shipping.city} -> $sort{-revenue}"
     And the analysis finds a query-plan "aggregate orders $match{customer_id} -> $group{_id:status}" with at most 1 index_used
+    And the analysis finds a full-scan "orders"
 
   Scenario: YCSB workload C reads by _id
     Given the "ycsb" dataset at scale 1
