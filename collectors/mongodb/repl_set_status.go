@@ -102,13 +102,3 @@ func emitReplStatus(st engmongo.ReplStatus, e flavored) error {
 	}
 	return nil
 }
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}

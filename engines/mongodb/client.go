@@ -61,10 +61,6 @@ func DirectTo(dsn, addr string) *options.ClientOptions {
 	return opts
 }
 
-// Direct makes a client talk to the one host of its URI, whatever the host's role (a
-// secondary, an arbiter): the collector and the fault verbs ask members one by one.
-func Direct(o *options.ClientOptions) { o.SetDirect(true) }
-
 // Quick bounds how long a client waits for a server that does not answer: fault verbs and
 // health checks must never hang on a dead or frozen member.
 func Quick(o *options.ClientOptions) {

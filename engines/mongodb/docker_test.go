@@ -2,6 +2,7 @@ package mongodb_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -102,7 +103,7 @@ func TestDockerReplicaSetFailsOverAndComesBack(t *testing.T) {
 	waitFor(t, "a new primary", func(ctx context.Context) error {
 		p, err := f.Primary(ctx, "")
 		if err == nil && p.Name == "node-1" {
-			return errString("node-1 is still primary")
+			return errors.New("node-1 is still primary")
 		}
 		return err
 	})
@@ -153,7 +154,3 @@ func TestDockerShardedCluster(t *testing.T) {
 		t.Errorf("config.shards has %d shards, %v", n, err)
 	}
 }
-
-type errString string
-
-func (e errString) Error() string { return string(e) }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/engines/nodes"
@@ -26,11 +27,12 @@ const electionTimeout = 2000
 // pingAt probes one member with a direct connection.
 func pingAt(addr string) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
-		c, err := Connect(ctx, URI([]string{addr}, map[string]string{"directConnection": "true"}), Direct, Quick)
+		c, err := mongo.Connect(DirectTo("mongodb://127.0.0.1/", addr))
 		if err != nil {
 			return err
 		}
-		return c.Disconnect(context.WithoutCancel(ctx))
+		defer c.Disconnect(context.WithoutCancel(ctx))
+		return c.Ping(ctx, nil)
 	}
 }
 
