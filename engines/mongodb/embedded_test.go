@@ -206,3 +206,24 @@ func TestEmbeddedFerretDBOnPostgreSQL(t *testing.T) {
 		t.Errorf("processes left under %s after Stop: %v", work, pids)
 	}
 }
+
+// Provider native, which the feature suite pins, runs this engine's server on this machine:
+// embedded FerretDB; a replica set asked for that way is unavailable, and says why.
+func TestNativeMeansEmbeddedFerretDB(t *testing.T) {
+	ctx := context.Background()
+	inst, err := mongodb.Engine{}.Start(ctx, engines.Spec{Provider: engines.ProviderNative, WorkDir: t.TempDir(),
+		Settings: map[string]string{"backend": "sqlite"}})
+	if inst != nil {
+		defer inst.Stop(ctx)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.Info().Flavor != mongodb.FlavorFerretDB || inst.Info().Provider != engines.ProviderEmbedded {
+		t.Errorf("info %+v, want embedded FerretDB", inst.Info())
+	}
+	_, err = mongodb.Engine{}.Start(ctx, engines.Spec{Provider: engines.ProviderNative, Topology: mongodb.ReplicaSetTopology(3)})
+	if !errors.Is(err, engines.ErrUnavailable) || !strings.Contains(err.Error(), "provider native runs embedded FerretDB") {
+		t.Errorf("replica set with provider native: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/engines/provider/docker"
@@ -171,6 +172,13 @@ func (e Engine) resolve(ctx context.Context, pl *plan) (engines.Provider, error)
 	if p == "" {
 		p = engines.ProviderAuto
 	}
+	if p == engines.ProviderNative {
+		// Note: no mongod can be installed here; "native" asks for a server on this machine
+		// rather than in a container, and this engine's is embedded FerretDB (the feature
+		// suite pins native so that nothing runs in Docker).
+		p = engines.ProviderEmbedded
+		pl.flavor = FlavorFerretDB
+	}
 	if pl.flavor == FlavorFerretDB {
 		switch p {
 		case engines.ProviderAuto, engines.ProviderEmbedded:
@@ -203,7 +211,10 @@ func (pl *plan) needsMongoDB() error {
 		return nil
 	}
 	why := "no Docker engine answers here"
-	if err := docker.Check(context.Background()); err == nil {
+	switch {
+	case pl.spec.Provider == engines.ProviderNative || pl.spec.Provider == engines.ProviderEmbedded:
+		why = "provider " + string(pl.spec.Provider) + " runs embedded FerretDB"
+	case strings.EqualFold(pl.spec.Flavor, FlavorFerretDB):
 		why = "the scenario asked for FerretDB"
 	}
 	return fmt.Errorf("mongodb: a %s needs real MongoDB (mongod), through provider docker or an external server (%s or DBHARNESS_MONGODB_DSN), and %s; FerretDB has no replication or sharding (%w)",
