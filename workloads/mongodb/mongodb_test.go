@@ -45,9 +45,12 @@ func run(t *testing.T, w workloads.Workload, target workloads.Target, vus int) (
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i, op := range w.Operations() {
-		if err := worker.Do(ctx, i, rng); err != nil {
+		// The deadline only catches a hang, and names the operation that hung.
+		octx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		if err := worker.Do(octx, i, rng); err != nil {
 			t.Errorf("%s: operation %s: %v", w.Name(), op.Name, err)
 		}
+		cancel()
 	}
 	if err := worker.Close(ctx); err != nil {
 		t.Error(err)
