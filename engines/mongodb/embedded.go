@@ -256,18 +256,27 @@ func (in *embedded) Kill() error {
 		in.exitErr = fmt.Errorf("ferretdb at %s was killed (it exited unexpectedly; last lines of its log:\n%s)", in.meta.Address, native.LogTail(in.logPath, 5))
 	}
 	in.mu.Unlock()
-	in.halt()
-	return nil
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return in.halt(ctx)
 }
 
-// halt stops serving: the recorder's connections, then FerretDB itself.
-func (in *embedded) halt() {
+// halt stops serving: the recorder's connections, then FerretDB itself, waiting for it
+// until ctx ends.
+func (in *embedded) halt(ctx context.Context) error {
 	if in.rec != nil {
 		in.rec.Close()
 	}
-	if in.cancel != nil {
-		in.cancel()
-		<-in.ran
+	if in.cancel == nil {
+		return nil
+	}
+	in.cancel()
+	select {
+	case <-in.ran:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("ferretdb at %s did not stop: %w (a request still running in its backend?)\n--- last lines of its log ---\n%s",
+			in.meta.Address, ctx.Err(), native.LogTail(in.logPath, 10))
 	}
 }
 
@@ -278,8 +287,10 @@ func (in *embedded) Stop(ctx context.Context) error {
 		in.mu.Lock()
 		in.stopping = true
 		in.mu.Unlock()
-		in.halt()
 		var errs []error
+		if err := in.halt(ctx); err != nil {
+			errs = append(errs, err)
+		}
 		if in.pg != nil {
 			if err := in.pg.Stop(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("ferretdb: stop its postgresql: %w", err))
