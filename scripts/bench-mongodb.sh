@@ -44,15 +44,17 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 go build -o "$dir/serve" ./engines/mongodb/serve
 
-# serve BACKEND: starts a FerretDB on that backend and prints its URI.
+# serve BACKEND: starts a FerretDB on that backend and sets served to its URI. Note: not
+# in a command substitution, whose subshell would keep the server's pid from cleanup.
 serve() {
   "$dir/serve" -backend "$1" -workdir "$dir" -uri-file "$dir/uri-$1" >"$dir/serve-$1.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 300); do [ -s "$dir/uri-$1" ] && break; sleep 0.1; done
   [ -s "$dir/uri-$1" ] || { echo "FerretDB on $1 did not start:" >&2; cat "$dir/serve-$1.log" >&2; exit 1; }
-  head -1 "$dir/uri-$1"
+  served=$(head -1 "$dir/uri-$1")
 }
-uri=$(serve postgresql)
+serve postgresql
+uri=$served
 
 # ours WORKLOAD URI: dbharness's ops/s.
 ours() {
@@ -92,7 +94,8 @@ echo "(ops/s; $RECORDS records, $THREADS threads, zipfian, readallfields, same F
 
 echo
 echo "== 2. FerretDB on SQLite next to FerretDB on PostgreSQL (dbharness ycsb-c, $THREADS threads)"
-sqlite=$(serve sqlite)
+serve sqlite
+sqlite=$served
 "$BIN" load --engine mongodb --provider external --dsn "$sqlite" --workload ycsb-c --scale $((RECORDS / 1000)) --vus 1 \
   --duration 1s --out "" >"$dir/ours-load.log" 2>&1 || { cat "$dir/ours-load.log" >&2; exit 1; }
 printf '%-8s %12s %12s %8s\n' round postgresql sqlite ratio
