@@ -17,6 +17,7 @@ import (
 	"github.com/dbharness/dbharness/cli"
 	"github.com/dbharness/dbharness/dashboards"
 	"github.com/dbharness/dbharness/dashboards/promtest"
+	"github.com/dbharness/dbharness/engines/mongodb/mongotest"
 	"github.com/dbharness/dbharness/engines/postgres/pgtest"
 	"github.com/dbharness/dbharness/engines/provider/native"
 	"github.com/dbharness/dbharness/engines/redis/redistest"
@@ -87,13 +88,13 @@ type evaluation struct {
 	metrics     []string
 }
 
-// TestDashboardsAndRulesShowRealData scrapes `dbharness collect` for PostgreSQL and a Redis
-// cluster, a `dbharness run` of the quickstart features and a `dbharness load` on the
+// TestDashboardsAndRulesShowRealData scrapes `dbharness collect` for PostgreSQL, a Redis
+// cluster and MongoDB (embedded FerretDB), a `dbharness run` of the quickstart features and a `dbharness load` on the
 // cluster with a real Prometheus, then evaluates every panel's query and every rule's
 // expression through Prometheus's HTTP API: each must parse and return data.
 func TestDashboardsAndRulesShowRealData(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts PostgreSQL, a Redis cluster and Prometheus")
+		t.Skip("starts PostgreSQL, a Redis cluster, FerretDB and Prometheus")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -101,8 +102,11 @@ func TestDashboardsAndRulesShowRealData(t *testing.T) {
 	cluster := redistest.Cluster(t, map[string]string{"slowlog-log-slower-than": "0"})
 	pgAddr, _, _ := command(t, ctx, "collect", "--engine", "postgresql", "--dsn", pg.DSN(), "--listen", "127.0.0.1:0")
 	redisAddr, _, _ := command(t, ctx, "collect", "--engine", "redis", "--dsn", cluster.DSN(), "--listen", "127.0.0.1:0")
+	mongo := mongotest.Start(t)
+	mongoAddr, _, _ := command(t, ctx, "collect", "--engine", "mongodb", "--dsn", mongo.DSN(), "--listen", "127.0.0.1:0")
 	runAddr, loadAddr := freeAddr(t), freeAddr(t)
-	prom := promtest.Start(t, map[string][]string{"collect-postgresql": {pgAddr}, "collect-redis": {redisAddr}, "run": {runAddr}, "load": {loadAddr}})
+	prom := promtest.Start(t, map[string][]string{"collect-postgresql": {pgAddr}, "collect-redis": {redisAddr},
+		"collect-mongodb": {mongoAddr}, "run": {runAddr}, "load": {loadAddr}})
 
 	start := time.Now()
 	loadCtx, stopLoad := context.WithCancel(ctx)
