@@ -3,11 +3,11 @@ package sqlserver
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/dbharness/dbharness/collectors"
+	engine "github.com/dbharness/dbharness/engines/sqlserver"
 )
 
 // analyzedStatements is how many statements Analyze reports and reads the plans of.
@@ -23,16 +23,24 @@ type Collector struct {
 	opts    options
 	closeDB func() error
 
+	// deadlockSession is the event session the collector made for deadlocks ("" when it
+	// could not: system_health is read then); dispatch says how late its events arrive.
+	deadlockSession string
+	// pollEvery and the dispatch latencies pace the wait for deadlock events the server
+	// counted but has not delivered yet.
+	pollEvery time.Duration
+	latency   map[string]time.Duration
+
 	mu     sync.Mutex
 	mark   *reading
-	opened time.Time // the server's UTC time when the collector opened (zero: unknown)
+	opened *serverState // the server when the collector opened (nil: unknown)
 }
 
 var _ collectors.Analyzer = (*Collector)(nil)
 
 // A reading is what Mark remembers and Analyze compares with.
 type reading struct {
-	at      time.Time // the server's clock, UTC
+	serverState
 	queries []QueryStat
 	waits   []Wait
 	// store is Query Store's plans; storeWhy says why there are none when it does not record.
@@ -40,7 +48,17 @@ type reading struct {
 	storeWhy string
 }
 
-const serverTimeQuery = `SELECT SYSUTCDATETIME() AS now_utc`
+// A serverState is the server's clock, the connected database and the deadlocks it has
+// counted.
+type serverState struct {
+	at        time.Time // UTC
+	dbID      int64
+	dbName    string
+	deadlocks float64 // Locks(_Total) Number of Deadlocks/sec, cumulative
+}
+
+const serverStateQuery = `SELECT SYSUTCDATETIME() AS now_utc, DB_ID() AS database_id, DB_NAME() AS database_name,
+  (SELECT cntr_value FROM sys.dm_os_performance_counters WHERE counter_name = N'Number of Deadlocks/sec' AND instance_name = N'_Total') AS deadlocks`
 
 // statementPlanQuery reads the cached plan of one statement and plan, the statement's own
 // part of its batch's plan (dm_exec_query_plan would return NULL for a deep plan).
@@ -50,28 +68,35 @@ CROSS APPLY sys.dm_exec_text_query_plan(qs.plan_handle, qs.statement_start_offse
 WHERE qs.query_hash = @p1 AND qs.query_plan_hash = @p2
 ORDER BY qs.total_elapsed_time DESC`
 
-func (c *Collector) serverTime(ctx context.Context) (time.Time, error) {
-	rows, err := c.conn.Rows(ctx, serverTimeQuery)
+func (c *Collector) serverState(ctx context.Context) (serverState, error) {
+	rows, err := c.conn.Rows(ctx, serverStateQuery)
 	if err != nil {
-		return time.Time{}, err
+		return serverState{}, err
+	}
+	if err := engine.RequireColumns(rows, "now_utc", "database_id", "database_name", "deadlocks"); err != nil {
+		return serverState{}, err
 	}
 	if len(rows) != 1 {
-		return time.Time{}, fmt.Errorf("SYSUTCDATETIME answered %d rows", len(rows))
+		return serverState{}, fmt.Errorf("the server's state is %d rows, not 1", len(rows))
 	}
-	t, ok := rows[0].Time("now_utc")
-	if !ok {
-		return time.Time{}, fmt.Errorf("SYSUTCDATETIME answered no time")
+	r := rows[0]
+	s := serverState{dbName: r.String("database_name")}
+	var ok bool
+	if s.at, ok = r.Time("now_utc"); !ok {
+		return s, fmt.Errorf("SYSUTCDATETIME answered no time")
 	}
-	return t, nil
+	s.dbID, _ = r.Int("database_id")
+	s.deadlocks, _ = r.Float("deadlocks")
+	return s, nil
 }
 
 // read takes the counters Analyze compares: the statements, the waits and Query Store.
 func (c *Collector) read(ctx context.Context) (*reading, error) {
-	at, err := c.serverTime(ctx)
+	state, err := c.serverState(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("analysis: read the server's clock: %w", err)
 	}
-	r := &reading{at: at}
+	r := &reading{serverState: state}
 	rows, err := c.conn.Rows(ctx, queryStatsQuery)
 	if err != nil {
 		return nil, fmt.Errorf("analysis: read dm_exec_query_stats: %w", err)
@@ -92,12 +117,12 @@ func (c *Collector) read(ctx context.Context) (*reading, error) {
 		r.storeWhy = "Query Store's state could not be read: " + err.Error()
 		return r, nil
 	}
-	state, err := ParseStoreState(rows)
+	store, err := ParseStoreState(rows)
 	if err != nil {
 		r.storeWhy = err.Error()
 		return r, nil
 	}
-	if ok, why := state.Recording(); !ok {
+	if ok, why := store.Recording(); !ok {
 		r.storeWhy = why
 		return r, nil
 	}
@@ -137,12 +162,15 @@ func (c *Collector) Analyze(ctx context.Context) ([]collectors.Finding, error) {
 	c.mu.Lock()
 	mark, opened := c.mark, c.opened
 	c.mu.Unlock()
-	window, since := "since the collector opened", opened
+	window, since := "since the collector opened", serverState{}
+	if opened != nil {
+		since = *opened
+	}
 	var markQueries []QueryStat
 	var markWaits []Wait
 	var markStore []StorePlan
 	if mark != nil {
-		window, since = fmt.Sprintf("in the %s since the load started", now.at.Sub(mark.at).Round(time.Millisecond)), mark.at
+		window, since = fmt.Sprintf("in the %s since the load started", now.at.Sub(mark.at).Round(time.Millisecond)), mark.serverState
 		markQueries, markWaits, markStore = mark.queries, mark.waits, mark.store
 	}
 	deltas := statementDeltas(markQueries, now.queries)
@@ -164,7 +192,7 @@ func (c *Collector) Analyze(ctx context.Context) ([]collectors.Finding, error) {
 	missing = append(missing, storeMissing...)
 
 	out = append(out, c.missingIndexes(ctx, missing)...)
-	out = append(out, c.deadlocks(ctx, since, window)...)
+	out = append(out, c.deadlocks(ctx, since, now.serverState, window)...)
 	out = append(out, waitFindings(markWaits, now.waits, analyzedWaits, "sys.dm_os_wait_stats deltas "+window+", idle waits left out")...)
 	out = append(out, c.hashIndexes(ctx)...)
 	return out, nil
@@ -232,26 +260,6 @@ func (c *Collector) missingIndexes(ctx context.Context, fromPlans []MissingIndex
 	}
 	return missingIndexFindings(append(all, fromPlans...),
 		"sys.dm_db_missing_index_* of the scenario's database and the MissingIndexes of the slow statements' and Query Store's plans, ranked by avg_total_user_cost × avg_user_impact × (user_seeks + user_scans)")
-}
-
-// deadlocks reads the deadlocks system_health recorded since a time: from its event files,
-// else from its ring buffer; a gap when neither answers.
-func (c *Collector) deadlocks(ctx context.Context, since time.Time, window string) []collectors.Finding {
-	at := since.UTC().Format("2006-01-02T15:04:05.0000000")
-	rows, err := c.conn.Rows(ctx, deadlocksFileQuery, at)
-	source := "the system_health session's event files"
-	if err != nil {
-		fileErr := err
-		if rows, err = c.conn.Rows(ctx, deadlocksRingQuery, at); err != nil {
-			return []collectors.Finding{collectors.Gap(KindDeadlock, fmt.Sprintf("system_health could not be read: its event files: %v; its ring buffer: %v", fileErr, err))}
-		}
-		source = "the system_health session's ring buffer (its event files could not be read: " + strings.TrimSpace(fileErr.Error()) + ")"
-	}
-	ds, err := ParseDeadlockEvents(rows)
-	if err != nil {
-		return []collectors.Finding{collectors.Gap(KindDeadlock, err.Error())}
-	}
-	return deadlockFindings(ds, "xml_deadlock_report events of "+source+" "+window)
 }
 
 // hashIndexes reads the hash indexes of the memory-optimized tables.

@@ -45,7 +45,7 @@ func analysisAnswers(t *testing.T) *replay {
 }
 
 // analyzeRecorded marks on the answers before the last run, then analyzes on those after.
-func analyzeRecorded(t *testing.T, r *replay) []collectors.Finding {
+func analyzeRecorded(t *testing.T, r *replay, set ...func(*Collector)) []collectors.Finding {
 	t.Helper()
 	cfg, err := collectors.NewConfig()
 	if err != nil {
@@ -56,11 +56,15 @@ func analyzeRecorded(t *testing.T, r *replay) []collectors.Finding {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	c.pollEvery = time.Millisecond
+	for _, f := range set {
+		f(c)
+	}
 	ctx := context.Background()
 	if err := c.Mark(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r.set(serverTimeQuery, "server_time_later.json")
+	r.set(serverStateQuery, "server_state_later.json")
 	r.set(queryStatsQuery, "dm_exec_query_stats_later.json")
 	r.set(waitStatsQuery, "dm_os_wait_stats_later.json")
 	r.set(queryStoreRuntimeQuery, "query_store_runtime_stats_later.json")
@@ -146,7 +150,7 @@ func TestAnalysisOnRecordedAnswers(t *testing.T) {
 	if !slices.Equal(subjects, []string{"dbo.orders (customer_id, placed_at)", "dbo.orders (status)", "dbo.order lines (order]id)"}) {
 		t.Errorf("missing indexes = %q", subjects)
 	}
-	if mi[0].Values["rank"] != 1 || mi[0].Detail != "CREATE NONCLUSTERED INDEX [ix_orders_customer_id_placed_at] ON [dbo].[orders] ([customer_id], [placed_at]) INCLUDE ([total])" {
+	if mi[0].Values["rank"] != 1 || mi[0].Detail != "CREATE NONCLUSTERED INDEX [ix_orders_customer_id_placed_at] ON [dbo].[orders] ([customer_id], [placed_at]) INCLUDE ([total])" || mi[0].Apply != mi[0].Detail {
 		t.Errorf("top suggestion: %v %s", mi[0].Values, mi[0].Detail)
 	}
 	if mi[1].Detail != "CREATE NONCLUSTERED INDEX [ix_orders_status] ON [dbo].[orders] ([status]) INCLUDE ([notes], [id])" {
@@ -205,7 +209,7 @@ func TestAnalysisGaps(t *testing.T) {
 	if gaps := gapsOf(fs, KindPlanChange); len(gaps) != 1 || !strings.Contains(gaps[0], "size quota") {
 		t.Errorf("plan-change gaps = %q", gaps)
 	}
-	if dl := mustFind(t, fs, KindDeadlock, "dbo.accounts"); !strings.Contains(dl.Method, "ring buffer") {
+	if dl := mustFind(t, fs, KindDeadlock, "dbo.accounts"); !strings.Contains(dl.Method, "system_health session's ring buffer") || !strings.Contains(dl.Method, "could not be read (25718)") {
 		t.Errorf("deadlock method = %q, want the ring buffer named", dl.Method)
 	}
 	r = analysisAnswers(t)
@@ -217,6 +221,37 @@ func TestAnalysisGaps(t *testing.T) {
 	}
 	if len(of(fs, KindDeadlock)) != 0 {
 		t.Error("deadlocks found where none could be read")
+	}
+}
+
+// The server counted three deadlocks its events do not show yet: the analysis waits for
+// them; a deadlock of another database on the same server is not this scenario's.
+func TestDeadlocksArriveLateAndOnlyTheDatabasesCount(t *testing.T) {
+	r := analysisAnswers(t)
+	r.deadlocksLate = 2
+	other := strings.NewReplacer("dbharness_5f3a9c1e", "shop", `currentdb="7"`, `currentdb="9"`, `dbid="7"`, `dbid="9"`).Replace(readFile(t, "deadlock_transfers.xml"))
+	r.deadlocks = append(r.deadlocks, engine.Row{"event_time": markTime.Add(5 * time.Second), "event_xml": other})
+	fs := analyzeRecorded(t, r, func(c *Collector) {
+		c.deadlockSession = "dbharness_deadlocks_dbharness_5f3a9c1e"
+		c.latency[c.deadlockSession] = time.Minute
+	})
+	if n := len(of(fs, KindDeadlock)); n != 3 || r.deadlockReads != 3 {
+		t.Errorf("%d deadlocks after %d reads; want the scenario database's 3, read once they arrived (the third read)", n, r.deadlockReads)
+	}
+	if args := r.args[deadlocksRingQuery]; len(args) != 2 || args[1] != "dbharness_deadlocks_dbharness_5f3a9c1e" {
+		t.Errorf("the collector's own session was not read: %v", args)
+	}
+	if dl := mustFind(t, fs, KindDeadlock, "dbo.accounts"); !strings.Contains(dl.Method, "the collector's event session") || !strings.Contains(dl.Method, "the server counted 3 deadlocks") {
+		t.Errorf("method = %q", dl.Method)
+	}
+
+	// Counted, never delivered: after the source's latency the analysis stops waiting and
+	// reports what there is.
+	r = analysisAnswers(t)
+	r.deadlocks = nil
+	fs = analyzeRecorded(t, r, func(c *Collector) { c.latency[""] = 20 * time.Millisecond })
+	if n := len(of(fs, KindDeadlock)); n != 0 || r.deadlockReads < 2 || len(gapsOf(fs, KindDeadlock)) != 0 {
+		t.Errorf("%d deadlocks, %d reads, gaps %q; want none found after waiting", n, r.deadlockReads, gapsOf(fs, KindDeadlock))
 	}
 }
 

@@ -12,22 +12,6 @@ import (
 	engine "github.com/dbharness/dbharness/engines/sqlserver"
 )
 
-// The system_health session, on by default since SQL Server 2012, records every
-// xml_deadlock_report event in its event files (system_health*.xel in the log folder) and
-// its ring buffer. The files keep more and are read first; the ring buffer, in memory and
-// small, is the fallback where the files cannot be read. Event times are UTC.
-const (
-	deadlocksFileQuery = `SELECT timestamp_utc AS event_time, CAST(event_data AS nvarchar(max)) AS event_xml
-FROM sys.fn_xe_file_target_read_file(N'system_health*.xel', NULL, NULL, NULL)
-WHERE object_name = N'xml_deadlock_report' AND timestamp_utc >= CONVERT(datetime2, @p1, 126)`
-	deadlocksRingQuery = `SELECT x.ev.value('@timestamp', 'datetime2') AS event_time, CAST(x.ev.query('.') AS nvarchar(max)) AS event_xml
-FROM (SELECT CAST(t.target_data AS xml) AS target_data
-      FROM sys.dm_xe_session_targets t JOIN sys.dm_xe_sessions s ON s.address = t.event_session_address
-      WHERE s.name = N'system_health' AND t.target_name = N'ring_buffer') AS rb
-CROSS APPLY rb.target_data.nodes('RingBufferTarget/event[@name="xml_deadlock_report"]') AS x(ev)
-WHERE x.ev.value('@timestamp', 'datetime2') >= CONVERT(datetime2, @p1, 126)`
-)
-
 // A Deadlock is one xml_deadlock_report: the processes in the cycle, what each held and
 // waited for, and the one (or ones) the server rolled back.
 type Deadlock struct {
@@ -41,6 +25,8 @@ type Deadlock struct {
 type DeadlockProcess struct {
 	ID           string // the graph's process id, which owners and waiters name
 	SPID, ECID   int    // ecid tells apart the threads of one parallel query
+	DBID         int64  // currentdb
+	DBName       string // currentdbname (SQL Server 2019 and later)
 	Victim       bool
 	Login, App   string
 	Isolation    string // "read committed (2)"
@@ -61,11 +47,13 @@ type DeadlockFrame struct {
 
 // A DeadlockResource is one lock (or parallel exchange) in the cycle.
 type DeadlockResource struct {
-	Kind    string // keylock, pagelock, ridlock, objectlock, exchangeEvent, ...
-	Object  string // schema.table (the database is the scenario's)
-	Index   string
-	Owners  []LockHolder
-	Waiters []LockHolder
+	Kind     string // keylock, pagelock, ridlock, objectlock, exchangeEvent, ...
+	Object   string // schema.table (the database is the scenario's)
+	Index    string
+	Database string // the database of the object, "" when the resource names none
+	DBID     int64
+	Owners   []LockHolder
+	Waiters  []LockHolder
 }
 
 // A LockHolder is a process that holds or waits for a resource, and in which mode.
@@ -92,6 +80,8 @@ type deadlockXML struct {
 		ID             string `xml:"id,attr"`
 		SPID           string `xml:"spid,attr"`
 		ECID           string `xml:"ecid,attr"`
+		CurrentDB      string `xml:"currentdb,attr"`
+		CurrentDBName  string `xml:"currentdbname,attr"`
 		LoginName      string `xml:"loginname,attr"`
 		ClientApp      string `xml:"clientapp,attr"`
 		Isolation      string `xml:"isolationlevel,attr"`
@@ -110,6 +100,7 @@ type deadlockXML struct {
 		Items []struct {
 			XMLName    xml.Name
 			ObjectName string `xml:"objectname,attr"`
+			DBID       string `xml:"dbid,attr"`
 			IndexName  string `xml:"indexname,attr"`
 			Owners     []struct {
 				ID   string `xml:"id,attr"`
@@ -202,6 +193,8 @@ func ParseDeadlock(text string) (Deadlock, error) {
 			InputBuffer: NormalizeQuery(p.InputBuf, deadlockTextLen)}
 		dp.SPID, _ = strconv.Atoi(p.SPID)
 		dp.ECID, _ = strconv.Atoi(p.ECID)
+		dp.DBID, _ = strconv.ParseInt(p.CurrentDB, 10, 64)
+		dp.DBName = p.CurrentDBName
 		if ms, err := strconv.ParseInt(p.WaitTime, 10, 64); err == nil {
 			dp.Wait = time.Duration(ms) * time.Millisecond
 		}
@@ -212,7 +205,8 @@ func ParseDeadlock(text string) (Deadlock, error) {
 		d.Processes = append(d.Processes, dp)
 	}
 	for _, r := range g.Resources.Items {
-		dr := DeadlockResource{Kind: r.XMLName.Local, Object: objectInScenario(r.ObjectName), Index: r.IndexName}
+		dr := DeadlockResource{Kind: r.XMLName.Local, Object: objectInScenario(r.ObjectName), Index: r.IndexName, Database: databaseOf(r.ObjectName)}
+		dr.DBID, _ = strconv.ParseInt(r.DBID, 10, 64)
 		for _, o := range r.Owners {
 			dr.Owners = append(dr.Owners, LockHolder{o.ID, o.Mode})
 		}
@@ -235,6 +229,30 @@ func objectInScenario(name string) string {
 		return parts[1] + "." + parts[2]
 	}
 	return name
+}
+
+// databaseOf is the database of db.schema.table, "" for a name without one.
+func databaseOf(name string) string {
+	if parts := strings.Split(name, "."); len(parts) == 3 {
+		return parts[0]
+	}
+	return ""
+}
+
+// In says whether the deadlock happened in a database (by id or name): a lock on one of its
+// objects, or a session that was in it. A server's event sessions see every database's.
+func (d Deadlock) In(dbID int64, dbName string) bool {
+	for _, r := range d.Resources {
+		if (r.DBID != 0 && r.DBID == dbID) || (r.Database != "" && strings.EqualFold(r.Database, dbName)) {
+			return true
+		}
+	}
+	for _, p := range d.Processes {
+		if (p.DBID != 0 && p.DBID == dbID) || (p.DBName != "" && strings.EqualFold(p.DBName, dbName)) {
+			return true
+		}
+	}
+	return false
 }
 
 // Victims are the processes the server rolled back.

@@ -64,7 +64,7 @@ var FindingKinds = []collectors.FindingKind{
 			{Key: "calls", Help: "calls of those statements since Mark"},
 		}},
 	{Kind: KindMissingIndex, Subject: "the table and the index key: dbo.orders (customer_id, placed_at)",
-		About: "The optimizer's index suggestions for the scenario's database (sys.dm_db_missing_index_details, _groups, _group_stats) and those in the slow statements' and Query Store's plans, merged, ranked by avg_total_user_cost × avg_user_impact × (user_seeks + user_scans), the best first; the detail is the CREATE INDEX statement (equality columns, then inequality ones, the rest included). Estimates, never tested; a metadata change of the table clears them.",
+		About: "The optimizer's index suggestions for the scenario's database (sys.dm_db_missing_index_details, _groups, _group_stats) and those in the slow statements' and Query Store's plans, merged, ranked by avg_total_user_cost × avg_user_impact × (user_seeks + user_scans), the best first; the detail is the CREATE INDEX statement (equality columns, then inequality ones, the rest included), which `the top missing-index finding is applied` runs. Estimates, never tested; a metadata change of the table (the index created) clears them.",
 		Values: []collectors.FindingValue{
 			{Key: "rank", Help: "1 for the best suggestion"},
 			{Key: "score", Help: "the impact measure the ranking uses"},
@@ -82,7 +82,7 @@ var FindingKinds = []collectors.FindingKind{
 			{Key: "slowdown", Help: "slowest_mean_seconds / fastest_mean_seconds"},
 		}},
 	{Kind: KindDeadlock, Subject: "the tables whose locks were in the cycle (dbo.accounts), or the kinds of resource when none was a table lock",
-		About: "xml_deadlock_report events of the system_health session since Mark (its event files, else its ring buffer), parsed into the victim, the processes (spid, application, login, isolation level, statements with literals as ?, the lock waited for) and the resources (key, page, row, object locks and parallel exchanges, with owners, waiters and modes); the detail is the graph.",
+		About: "xml_deadlock_report events of the scenario's database since Mark, from the collector's own event session (dispatched within a second) or, where the login may not make one, from system_health (its event files, else its ring buffer; it delivers events up to 120 s late, and the analysis waits for the deadlocks the server counted), parsed into the victim, the processes (spid, application, login, isolation level, statements with literals as ?, the lock waited for) and the resources (key, page, row, object locks and parallel exchanges, with owners, waiters and modes); the detail is the graph.",
 		Values: []collectors.FindingValue{
 			{Key: "processes", Help: "sessions in the deadlock"},
 			{Key: "victims", Help: "sessions rolled back (error 1205)"},

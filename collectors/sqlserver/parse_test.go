@@ -96,6 +96,9 @@ func TestDeadlockGraphs(t *testing.T) {
 	if r.Kind != "keylock" || r.Index != "PK_accounts" || r.Owners[0] != (LockHolder{"process1f8e4b3f468", "X"}) || r.Waiters[0] != (LockHolder{"process1f8e4b2a8c8", "U"}) {
 		t.Errorf("resource = %+v", r)
 	}
+	if !d.In(7, "") || !d.In(0, "DBHARNESS_5F3A9C1E") || d.In(9, "shop") {
+		t.Errorf("In: by id %v, by name %v, another database %v", d.In(7, ""), d.In(0, "DBHARNESS_5F3A9C1E"), d.In(9, "shop"))
+	}
 	graph := d.Graph()
 	for _, want := range []string{
 		"deadlock at 2024-05-02T10:15:07.412Z: 2 processes, 2 resources; rolled back: spid 57",

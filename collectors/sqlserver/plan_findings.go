@@ -119,7 +119,7 @@ func missingIndexFindings(all []MissingIndex, method string) []collectors.Findin
 			summary += " (from a plan: no counts)"
 		}
 		out = append(out, collectors.Finding{Kind: KindMissingIndex, Subject: m.Subject(), Summary: summary, Method: method,
-			Values: v, Detail: m.CreateStatement()})
+			Values: v, Detail: m.CreateStatement(), Apply: m.CreateStatement()})
 	}
 	return out
 }

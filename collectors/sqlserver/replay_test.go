@@ -35,8 +35,11 @@ type replay struct {
 	plans map[string]string
 	// storePlans are Query Store plans' XML by plan_id.
 	storePlans map[int64]string
-	// deadlocks are the events system_health holds, for both deadlock queries.
-	deadlocks []engine.Row
+	// deadlocks are the events the deadlock sources hold; the first deadlocksLate reads
+	// find none yet (events the server has not dispatched).
+	deadlocks     []engine.Row
+	deadlocksLate int
+	deadlockReads int
 	// args records the arguments of each query asked.
 	args map[string][]any
 }
@@ -69,6 +72,10 @@ func (r *replay) Rows(ctx context.Context, query string, args ...any) ([]engine.
 		}
 		return []engine.Row{{"query_plan": xml}}, nil
 	case query == deadlocksFileQuery || query == deadlocksRingQuery:
+		r.deadlockReads++
+		if r.deadlockReads <= r.deadlocksLate {
+			return nil, nil
+		}
 		return r.deadlocks, nil
 	case planIDs.MatchString(query):
 		var out []engine.Row
@@ -114,7 +121,7 @@ func scraperAnswers(t *testing.T) *replay {
 	r.set(xtpTableMemoryQuery, "dm_db_xtp_table_memory_stats.json")
 	r.set(xtpTransactionsQuery, "dm_xtp_transaction_stats.json")
 	r.set(xtpCheckpointFilesQuery, "dm_db_xtp_checkpoint_files.json")
-	r.set(serverTimeQuery, "server_time.json")
+	r.set(serverStateQuery, "server_state.json")
 	return r
 }
 

@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dbharness/dbharness/collectors"
 	engine "github.com/dbharness/dbharness/engines/sqlserver"
@@ -99,8 +100,9 @@ func open(ctx context.Context, dsn string, cfg collectors.Config) (collectors.Co
 	c.closeDB = db.Close
 	// Note: without a Mark, the analysis reads deadlocks since the collector opened, not
 	// every one system_health still holds (an external server keeps days of them).
-	if at, err := c.serverTime(ctx); err == nil {
-		c.opened = at
+	if st, err := c.serverState(ctx); err == nil {
+		c.opened = &st
+		c.startDeadlockSession(ctx, st.dbName, cfg)
 	}
 	return c, nil
 }
@@ -112,8 +114,10 @@ func New(conn Conn, cfg collectors.Config) (*Collector, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Collector{conn: conn, opts: o}
+	c := &Collector{conn: conn, opts: o, pollEvery: 500 * time.Millisecond,
+		latency: map[string]time.Duration{"": systemHealthLatency}}
 	e, err := collectors.New(Database, conn, Scrapers(o), cfg, func() error {
+		c.dropDeadlockSession()
 		if c.closeDB != nil {
 			return c.closeDB()
 		}
