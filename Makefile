@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis calibrate-gate clean
+.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis bench-sqlserver calibrate-gate clean
 
 all: build
 
@@ -35,6 +35,12 @@ bench-pg-vs-pgbench: bench-postgresql
 # dbharness's Redis GET/SET next to redis-benchmark (ratios).
 bench-redis: deps build
 	scripts/bench-redis.sh
+
+# dbharness's YCSB next to YCSB's JDBC binding, and the collector next to
+# prometheus-mssql-exporter, on one SQL Server (ratios); needs Docker (or
+# DBHARNESS_SQLSERVER_DSN), and says why it measures nothing without.
+bench-sqlserver: build
+	scripts/bench-sqlserver.sh
 
 # The load engine next to pgbench, go-ycsb and redis-benchmark (ratios), and its own cost.
 bench-load: deps build

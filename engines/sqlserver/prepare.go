@@ -98,7 +98,7 @@ func prepare(ctx context.Context, server *DSN, spec engines.Spec, s Settings, in
 	}
 	defer scenario.Close()
 	for i, script := range spec.Seed {
-		if err := runScript(ctx, scenario, script); err != nil {
+		if err := ExecScript(ctx, scenario, script); err != nil {
 			return p, fmt.Errorf("sqlserver at %s: seed script %d: %w", addr, i+1, err)
 		}
 	}
@@ -190,9 +190,10 @@ func readSettings(ctx context.Context, server, scenario *sql.DB, s Settings, edi
 	return out, nil
 }
 
-// runScript runs a T-SQL script batch by batch on one connection; the error names the batch
-// and the line of the script the server's error is on.
-func runScript(ctx context.Context, db *sql.DB, script string) error {
+// ExecScript runs a T-SQL script batch by batch (split at GO lines) on one connection; the
+// error, an *engines.ScriptError, names the batch and the line of the script the server's
+// error is on.
+func ExecScript(ctx context.Context, db *sql.DB, script string) error {
 	batches, err := sqlscript.Split(script, Batches)
 	if err != nil {
 		return err

@@ -28,7 +28,7 @@ func (Engine) RunScript(ctx context.Context, inst engines.Instance, script strin
 		return err
 	}
 	defer db.Close()
-	if err := runScript(ctx, db, script); err != nil {
+	if err := ExecScript(ctx, db, script); err != nil {
 		return fmt.Errorf("sqlserver at %s: %w", addr, err)
 	}
 	return nil
