@@ -77,6 +77,10 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		add("dropped_iterations", "%-8d %s", s.Dropped, rate(s.Dropped))
 		add("late_iterations", "%-8d max start lag %s", s.Late, formatDuration(s.MaxStartLag))
 	}
+	if l := s.ScheduleLag; l != nil {
+		add("schedule_lag", "avg=%s med=%s p(95)=%s p(99)=%s max=%s (the harness's delay before each start; in the latencies)",
+			formatDuration(l.Latency.Mean), formatDuration(l.Latency.P50), formatDuration(l.Latency.P95), formatDuration(l.Latency.P99), formatDuration(l.Latency.Max))
+	}
 	for _, name := range sortedNames(s.Counts) {
 		add(name, "%d", s.Counts[name])
 	}
@@ -85,6 +89,18 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		add("vus_max", "%d", s.VUsMax)
 	}
 	add("duration", "%s", s.Duration.Round(time.Millisecond))
+	if m := s.Machine; m != nil && m.Seconds > 0 {
+		ops := float64(s.Total.Count)
+		server := "not seen (not local processes)"
+		if m.ServersSeen {
+			server = fmt.Sprintf("%s CPUs", formatFloat(m.ServerCPU/m.Seconds))
+			if ops > 0 {
+				server += fmt.Sprintf(" (%s CPU per op)", formatDuration(time.Duration(m.ServerCPU/ops*float64(time.Second))))
+			}
+		}
+		add("machine", "harness %s CPUs, servers %s, neighbours %s CPUs; CPU pressure %s%%, steal %s%%",
+			formatFloat(m.ClientCPU/m.Seconds), server, formatFloat(m.Neighbours()), formatFloat(100*m.CPUPressure), formatFloat(100*m.Steal))
+	}
 	if s.Stopped != "" {
 		add("stopped", "%s", s.Stopped)
 	}
