@@ -26,6 +26,18 @@ func TestEveryScraperOnRecordedAnswers(t *testing.T) {
 			t.Errorf("%s is declared but was not emitted from the recorded answers", m.Name)
 		}
 	}
+	// Every signal reads metrics the scrapers emit, with the labels it keeps.
+	signals := catalog.Signals(Database)
+	if len(signals) == 0 {
+		t.Error("SQL Server declares no signals")
+	}
+	for _, sig := range signals {
+		for _, name := range sig.Metrics() {
+			if !seen[name] {
+				t.Errorf("signal %s reads %s, which the scrapers did not emit", sig.Name, name)
+			}
+		}
+	}
 	for _, mf := range mfs {
 		if mf.GetName() == "dbharness_scrape_success" {
 			for _, m := range mf.GetMetric() {
