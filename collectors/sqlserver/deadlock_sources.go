@@ -105,6 +105,9 @@ func (c *Collector) readDeadlocks(ctx context.Context, at string) ([]Deadlock, s
 func (c *Collector) deadlocks(ctx context.Context, since, now serverState, window string) []collectors.Finding {
 	at := since.at.UTC().Format("2006-01-02T15:04:05.0000000")
 	counted := now.deadlocks - since.deadlocks
+	if since.at.IsZero() {
+		counted = 0 // no earlier reading: nothing says how many to wait for
+	}
 	var deadline time.Time
 	for {
 		all, session, source, err := c.readDeadlocks(ctx, at)

@@ -436,22 +436,52 @@ func or(s, def string) string {
 	return s
 }
 
-// deadlockFindings are the deadlocks, each with its graph as the detail.
+// deadlockFindings are the deadlocks, one finding per set of tables they locked: the first
+// one's graph is the detail, the times of the others follow it. A load that deadlocks on
+// purpose makes hundreds alike; the report needs one graph of each kind.
 func deadlockFindings(ds []Deadlock, method string) []collectors.Finding {
 	var out []collectors.Finding
+	index := map[string]int{}
+	var later [][]time.Time
 	for _, d := range ds {
 		longest := time.Duration(0)
 		for _, p := range d.Processes {
 			longest = max(longest, p.Wait)
+		}
+		if i, ok := index[d.Subject()]; ok {
+			f := &out[i]
+			f.Values["deadlocks"]++
+			f.Values["wait_seconds"] = max(f.Values["wait_seconds"], longest.Seconds())
+			later[i] = append(later[i], d.Time)
+			continue
 		}
 		victims := d.Victims()
 		summary := fmt.Sprintf("%d sessions deadlocked on %s at %s", len(d.Processes), d.Subject(), d.Time.UTC().Format("15:04:05.000Z"))
 		if len(victims) > 0 && len(victims[0].Frames) > 0 {
 			summary += "; rolled back: " + d.name(victims[0].ID) + " running " + shorten(victims[0].Frames[0].Statement, 100)
 		}
+		index[d.Subject()] = len(out)
+		later = append(later, nil)
 		out = append(out, collectors.Finding{Kind: KindDeadlock, Subject: d.Subject(), Summary: summary, Method: method, Detail: d.Graph(),
-			Values: map[string]float64{"processes": float64(len(d.Processes)), "victims": float64(len(victims)),
+			Values: map[string]float64{"deadlocks": 1, "processes": float64(len(d.Processes)), "victims": float64(len(victims)),
 				"resources": float64(len(d.Resources)), "wait_seconds": longest.Seconds()}})
+	}
+	for i := range out {
+		ts := later[i]
+		if len(ts) == 0 {
+			continue
+		}
+		f := &out[i]
+		f.Summary += fmt.Sprintf(" (and %d more on the same tables)", len(ts))
+		shown := make([]string, 0, min(len(ts), 10))
+		for _, t := range ts[:min(len(ts), 10)] {
+			shown = append(shown, t.UTC().Format("15:04:05.000Z"))
+		}
+		more := ""
+		if len(ts) > 10 {
+			more = fmt.Sprintf(" and %d more", len(ts)-10)
+		}
+		f.Detail += fmt.Sprintf("\n%d more deadlocks on the same tables, at %s%s", len(ts), strings.Join(shown, ", "), more)
 	}
 	return out
 }

@@ -231,3 +231,27 @@ func TestQueryTexts(t *testing.T) {
 		}
 	}
 }
+
+// A load that deadlocks on purpose makes many deadlocks alike: one finding per set of
+// tables, the first graph as its detail and the others' times after it.
+func TestDeadlocksOnTheSameTablesAreOneFinding(t *testing.T) {
+	first, err := ParseDeadlock(readFile(t, "deadlock_transfers.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := first
+	second.Time = first.Time.Add(1500 * time.Millisecond)
+	second.Processes = slices.Clone(first.Processes)
+	second.Processes[0].Wait = 4 * time.Second
+	three, _ := ParseDeadlock(readFile(t, "deadlock_three_procedures.xml"))
+	fs := deadlockFindings([]Deadlock{first, three, second}, "test")
+	if len(fs) != 2 || fs[0].Subject != "dbo.accounts" || fs[0].Values["deadlocks"] != 2 || fs[0].Values["wait_seconds"] != 4 || fs[1].Values["deadlocks"] != 1 {
+		t.Fatalf("findings: %+v", fs)
+	}
+	if !strings.HasSuffix(fs[0].Detail, "1 more deadlocks on the same tables, at 10:15:08.912Z") || !strings.Contains(fs[0].Summary, "and 1 more") {
+		t.Errorf("detail ends %q; summary %q", fs[0].Detail[len(fs[0].Detail)-60:], fs[0].Summary)
+	}
+	if strings.Contains(fs[1].Detail, "more deadlocks") {
+		t.Errorf("a deadlock with no twin says it has some: %s", fs[1].Detail)
+	}
+}
