@@ -152,7 +152,7 @@ func (c *Collector) Mark(ctx context.Context) error {
 // Analyze reports what happened since Mark (since the collector opened without one): the
 // statements that took the most time and their plans (scans, lookups, warnings), the
 // missing indexes ranked with their CREATE INDEX, Query Store's plan changes, the
-// deadlocks system_health recorded, the waits, and the hash indexes of memory-optimized
+// deadlocks of the scenario's database, the waits, and the hash indexes of memory-optimized
 // tables whose bucket count is off.
 func (c *Collector) Analyze(ctx context.Context) ([]collectors.Finding, error) {
 	now, err := c.read(ctx)
