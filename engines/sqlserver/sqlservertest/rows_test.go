@@ -39,7 +39,7 @@ func TestRecordedAnswersHaveTheDriversTypes(t *testing.T) {
 		t.Errorf("NULL = %#v", r["x"])
 	}
 	for text, want := range map[string]string{
-		`{"columns": [], "rows": []}`: "no source",
+		`{"columns": [], "rows": []}`:                                          "no source",
 		`{"source": "s", "columns": [["n","bigint"]], "rows": [[1, 2]]}`:       "2 values for 1 columns",
 		`{"source": "s", "columns": [["n","bigint"]], "rows": [["x"]]}`:        "not a number",
 		`{"source": "s", "columns": [["n","geography"]], "rows": [[1]]}`:       "not one recorded answers know",
