@@ -43,11 +43,11 @@ var (
 	databaseOptions = map[string]databaseOption{
 		"READ_COMMITTED_SNAPSHOT":              {values: onOff, exclusive: true},
 		"ALLOW_SNAPSHOT_ISOLATION":             {values: onOff},
-		"MEMORY_OPTIMIZED_ELEVATE_TO_SNAPSHOT": {values: onOff},
+		"MEMORY_OPTIMIZED_ELEVATE_TO_SNAPSHOT": {values: onOff, equals: true},
 		"AUTO_CREATE_STATISTICS":               {values: onOff},
 		"AUTO_UPDATE_STATISTICS":               {values: onOff},
 		"AUTO_UPDATE_STATISTICS_ASYNC":         {values: onOff},
-		"QUERY_STORE":                          {values: onOff},
+		"QUERY_STORE":                          {values: onOff, equals: true},
 		"COMPATIBILITY_LEVEL":                  {values: regexp.MustCompile(`^1[0-7]0$`), equals: true},
 		"RECOVERY":                             {values: regexp.MustCompile(`^(?:FULL|SIMPLE|BULK_LOGGED)$`)},
 		"DELAYED_DURABILITY":                   {values: regexp.MustCompile(`^(?:DISABLED|ALLOWED|FORCED)$`), equals: true},

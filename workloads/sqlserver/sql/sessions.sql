@@ -6,8 +6,8 @@ IF NOT EXISTS (SELECT 1 FROM sys.filegroups WHERE type = 'FX')
 BEGIN
   DECLARE @file nvarchar(400) = CAST(SERVERPROPERTY('InstanceDefaultDataPath') AS nvarchar(400)) + DB_NAME() + N'_xtp';
   DECLARE @add nvarchar(max) = N'ALTER DATABASE ' + QUOTENAME(DB_NAME()) + N' ADD FILEGROUP xtp CONTAINS MEMORY_OPTIMIZED_DATA; '
-    + N'ALTER DATABASE ' + QUOTENAME(DB_NAME()) + N' ADD FILE (NAME = N' + QUOTENAME(DB_NAME() + N'_xtp', '''') + N', FILENAME = N'
-    + QUOTENAME(@file, '''') + N') TO FILEGROUP xtp';
+    + N'ALTER DATABASE ' + QUOTENAME(DB_NAME()) + N' ADD FILE (NAME = N''' + REPLACE(DB_NAME() + N'_xtp', N'''', N'''''')
+    + N''', FILENAME = N''' + REPLACE(@file, N'''', N'''''') + N''') TO FILEGROUP xtp';
   EXEC (@add);
 END
 GO
