@@ -52,8 +52,8 @@ func TestFeatures(t *testing.T) {
 	if len(outcome.Report.Scenarios) < 3 {
 		t.Errorf("ran %d scenarios, want at least 3", len(outcome.Report.Scenarios))
 	}
-	if len(outcome.Files) != 4 {
-		t.Errorf("report files = %v, want result.json, report.md, report.junit.xml and results.bench.txt", outcome.Files)
+	if len(outcome.Files) != 5 {
+		t.Errorf("report files = %v, want result.json, report.md, report.html, report.junit.xml and results.bench.txt", outcome.Files)
 	}
 }
 
