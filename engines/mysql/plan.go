@@ -89,7 +89,8 @@ func newPlan(spec engines.Spec) (*plan, error) {
 	pl := &plan{spec: spec, flavor: spec.Flavor, topology: strings.ToLower(strings.TrimSpace(spec.Topology.KindOr())),
 		timeout: spec.StartTimeout, log: logger(spec)}
 	if pl.timeout == 0 {
-		pl.timeout = 60 * time.Second
+		// Only a hang: on 2 cores at a load average of 55 a server took over a minute to answer.
+		pl.timeout = 3 * time.Minute
 	}
 	switch pl.topology {
 	case Standalone:

@@ -39,8 +39,12 @@ Feature: Your own schema and workload in plain files on MariaDB: the double-entr
       INSERT INTO audit (account_id, note) SELECT id, 'opened' FROM accounts;
       UPDATE accounts SET balance = 0;
       """
+    # Note: not rate==0 as on PostgreSQL. InnoDB's foreign key check holds a shared lock on
+    # the account row, so two postings to one (zipfian, hot) account that both inserted their
+    # entry deadlock on the UPDATE; PostgreSQL's KEY SHARE lock does not conflict with it.
+    # The invariants below prove that a rolled-back posting left nothing behind.
     When the "ledger.yaml" workload runs 500 times shared by 2 workers
     Then the thresholds hold:
       | iterations | count==500 |
-      | errors     | rate==0    |
+      | errors     | rate<0.02  |
     And the invariants of the workload hold
