@@ -93,8 +93,9 @@ type evaluation struct {
 }
 
 // TestDashboardsAndRulesShowRealData scrapes `dbharness collect` for PostgreSQL, a Redis
-// cluster, a MariaDB primary with a replica and MongoDB (embedded FerretDB), a `dbharness run` of the quickstart features and a `dbharness load` on the
-// cluster with a real Prometheus, then evaluates every panel's query and every rule's
+// cluster, a MariaDB primary with a replica and MongoDB (embedded FerretDB), a `dbharness
+// run` of the quickstart features and `dbharness load` on the cluster and MariaDB with a
+// real Prometheus, then evaluates every panel's query and every rule's
 // expression through Prometheus's HTTP API: each must parse and return data.
 func TestDashboardsAndRulesShowRealData(t *testing.T) {
 	if testing.Short() {
@@ -221,7 +222,7 @@ func TestDashboardsAndRulesShowRealData(t *testing.T) {
 // proven are the databases the proof starts and scrapes (and the harness's own metrics);
 // the panels, rules and scenario checks of the others (databases that run where Docker is,
 // or that need servers of their own) are counted as not proven here, not failed.
-var proven = map[string]bool{"postgresql": true, "redis": true, "mysql": true, "dbharness": true}
+var proven = map[string]bool{"postgresql": true, "redis": true, "mysql": true, "mongodb": true, "dbharness": true}
 
 // unproven is the database of the first metric the proof has no server for, or "".
 func unproven(metrics []string) string {
