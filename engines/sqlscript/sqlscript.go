@@ -5,7 +5,7 @@
 //
 // Note: written by hand because the database drivers run one statement at a time and no
 // well-kept Go library splits scripts across dialects; the rules are the clients' (psql,
-// mysql, sqlplus's "/" is not supported: Oracle scripts end PL/SQL blocks with ";" here).
+// mysql, and SQL*Plus's blocks that end at a line holding only "/").
 package sqlscript
 
 import (
@@ -25,6 +25,13 @@ type Dialect struct {
 	Delimiter       bool // DELIMITER lines change the terminator (the mysql client)
 	HashComments    bool // # starts a comment (MySQL)
 	BackslashEscape bool // \' inside '...' (MySQL)
+	// SlashLines: a line holding only "/" ends the statement in progress (SQL*Plus).
+	SlashLines bool
+	// BlockStart, when set, is asked about each statement's first words (upper case,
+	// comments left out, single spaces): true means the statement is a block whose
+	// semicolons are its own (a procedure body), so it ends only at a "/" line or at the
+	// end of the script, and keeps its last semicolon.
+	BlockStart func(head string) bool
 }
 
 // The dialects.
@@ -48,8 +55,25 @@ func Split(script string, d Dialect) ([]Statement, error) {
 		}
 	}
 	atLineStart := true
+	block, decided := false, false
 	for i := 0; i < len(script); {
 		c := script[i]
+		if d.SlashLines && atLineStart {
+			rest := script[i:]
+			if j := strings.IndexByte(rest, '\n'); j >= 0 {
+				rest = rest[:j]
+			}
+			if strings.TrimSpace(rest) == "/" {
+				flush(i)
+				i += len(rest)
+				start, startLine = i, line
+				block, decided = false, false
+				continue
+			}
+		}
+		if d.BlockStart != nil && !decided && !isSpace(c) && !strings.HasPrefix(script[i:], "--") && !strings.HasPrefix(script[i:], "/*") {
+			block, decided = d.BlockStart(head(script[i:])), true
+		}
 		if d.Delimiter && atLineStart {
 			rest := script[i:]
 			if j := strings.IndexByte(rest, '\n'); j >= 0 {
@@ -72,10 +96,11 @@ func Split(script string, d Dialect) ([]Statement, error) {
 			if strings.TrimSpace(script[start:i]) == "" {
 				startLine = line
 			}
-		case strings.HasPrefix(script[i:], delim):
+		case !block && strings.HasPrefix(script[i:], delim):
 			flush(i)
 			i += len(delim)
 			start, startLine = i, line
+			decided = false
 		case c == '-' && strings.HasPrefix(script[i:], "--"), c == '#' && d.HashComments:
 			for i < len(script) && script[i] != '\n' {
 				i++
@@ -113,6 +138,22 @@ func Split(script string, d Dialect) ([]Statement, error) {
 	}
 	flush(len(script))
 	return out, nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// head returns the first words of s, upper case and single-spaced, up to the first
+// character that is no letter, digit, _ or $ (an opening parenthesis, a quote, ...).
+func head(s string) string {
+	end := len(s)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(isSpace(c) || c == '_' || c == '$' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') || i >= 200 {
+			end = i
+			break
+		}
+	}
+	return strings.ToUpper(strings.Join(strings.Fields(s[:end]), " "))
 }
 
 // closeQuote returns the index after the quote that closes the one at s[i].
