@@ -67,7 +67,7 @@ func (*Engine) Check(ctx context.Context, p engines.Provider) error {
 	return engines.CheckProvider(p, "Oracle", map[engines.Provider]func() error{
 		engines.ProviderDocker: func() error {
 			if err := docker.Check(ctx); err != nil {
-				return fmt.Errorf("Oracle runs in Docker here, and %w", err)
+				return fmt.Errorf("Oracle runs in Docker or on the server DBHARNESS_ORACLE_DSN names, and %w", err)
 			}
 			return nil
 		},
@@ -95,10 +95,10 @@ func (e *Engine) Start(ctx context.Context, spec engines.Spec) (engines.Instance
 	return nil, unavailable(fmt.Errorf("oracle: provider %s: %w", p, errNoNative))
 }
 
-// unavailable says that no Oracle can be had here, and how to get one; the scenario skips.
+// unavailable marks an error that says no Oracle can be had here (and how to get one):
+// the scenario skips with it.
 func unavailable(err error) error {
-	return fmt.Errorf("%w; Oracle runs in Docker (gvenzl/oracle-free) or against a server of yours: "+
-		"set DBHARNESS_ORACLE_DSN=oracle://user:password@host:1521/service (%w)", err, engines.ErrUnavailable)
+	return fmt.Errorf("%w (%w)", err, engines.ErrUnavailable)
 }
 
 func logger(spec engines.Spec) *slog.Logger {

@@ -29,7 +29,7 @@ func TestWithoutDockerOracleIsUnavailable(t *testing.T) {
 		t.Skip("a Docker engine answers here: TestDockerOracle starts a real one instead")
 	}
 	_, err := New().Start(ctx, engines.Spec{})
-	if !errors.Is(err, engines.ErrUnavailable) || !strings.Contains(err.Error(), "Docker") {
+	if !errors.Is(err, engines.ErrUnavailable) || !strings.Contains(err.Error(), "Docker") || !strings.Contains(err.Error(), "DBHARNESS_ORACLE_DSN") {
 		t.Errorf("Start(auto) = %v, want ErrUnavailable naming Docker", err)
 	}
 }

@@ -62,26 +62,26 @@ func readServer(ctx context.Context, db answer.Querier, addr string, extra []str
 	var s Server
 	rows, err := answer.Query(ctx, db, instancesQuery)
 	if err != nil {
-		return s, fmt.Errorf("oracle at %s: read gv$instance: %w%s", addr, engines.Redact(err), grantHint(err))
+		return s, fmt.Errorf("oracle at %s: read gv$instance: %w%s", addr, engines.Redact(err), GrantHint(err))
 	}
 	if s.Instances, s.Version, err = ParseInstances(rows); err != nil {
 		return s, fmt.Errorf("oracle at %s: gv$instance: %w", addr, err)
 	}
 	rows, err = answer.Query(ctx, db, bannerQuery)
 	if err != nil {
-		return s, fmt.Errorf("oracle at %s: read v$version: %w%s", addr, engines.Redact(err), grantHint(err))
+		return s, fmt.Errorf("oracle at %s: read v$version: %w%s", addr, engines.Redact(err), GrantHint(err))
 	}
 	s.Edition = ParseEdition(rows)
 	rows, err = answer.Query(ctx, db, settingsQuery(extra))
 	if err != nil {
-		return s, fmt.Errorf("oracle at %s: read v$parameter: %w%s", addr, engines.Redact(err), grantHint(err))
+		return s, fmt.Errorf("oracle at %s: read v$parameter: %w%s", addr, engines.Redact(err), GrantHint(err))
 	}
 	s.Settings = ParseSettings(rows)
 	return s, nil
 }
 
-// grantHint says what to grant when an error is ORA-00942 or ORA-01031.
-func grantHint(err error) string {
+// GrantHint says what to grant when an error is ORA-00942 or ORA-01031.
+func GrantHint(err error) string {
 	switch Code(err) {
 	case 942, 1031:
 		return " (the user cannot read the dynamic performance views: grant it SELECT_CATALOG_ROLE, or SELECT on the V_$ views docs/databases/oracle.md lists)"
