@@ -94,6 +94,15 @@ type Instance interface {
 	Stop(ctx context.Context) error
 }
 
+// ServerProcesses is an optional Instance capability of servers the harness runs as local
+// processes: the pid of each server's main process. Its descendants count with it (a
+// PostgreSQL backend makes itself a group leader of its own, but stays the postmaster's
+// child), so the servers' CPU can be measured apart from the harness's and the machine's
+// other work.
+type ServerProcesses interface {
+	ServerPIDs() []int
+}
+
 // Killer is an optional Instance capability: kill the server abruptly (SIGKILL), for fault
 // scenarios and for tests of what happens when the database dies mid-run.
 type Killer interface {

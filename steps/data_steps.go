@@ -3,9 +3,11 @@ package steps
 import (
 	"context"
 	"fmt"
+	"github.com/dbharness/dbharness/machine"
 	"path/filepath"
 	"time"
 
+	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/result"
 	"github.com/dbharness/dbharness/workloads"
 )
@@ -72,7 +74,21 @@ func (w *World) loadDatasetOf(ctx context.Context, name string, ds workloads.Dat
 }
 
 func (w *World) target() workloads.Target {
-	return workloads.Target{Engine: w.db.engine, DSN: w.db.inst.DSN()}
+	t := workloads.Target{Engine: w.db.engine, DSN: w.db.inst.DSN()}
+	own := func() []int { return nil }
+	if g, ok := w.db.inst.(engines.ServerProcesses); ok {
+		own = g.ServerPIDs
+	}
+	// A server somebody else started on this machine (the external provider, a docker
+	// proxy) is found by the port it listens on, so its CPU per operation is measured too.
+	addr := w.db.inst.Info().Address
+	t.ServerPIDs = func() []int {
+		if pids := own(); len(pids) > 0 {
+			return pids
+		}
+		return machine.ListeningPIDs(addr)
+	}
+	return t
 }
 
 // loaded says whether this scenario loaded the dataset.

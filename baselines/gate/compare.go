@@ -32,6 +32,9 @@ type Options struct {
 	// MinEffect is the smallest standardized effect (difference of means in pooled
 	// standard deviations) a metric needs to be listed (default 2).
 	MinEffect float64
+
+	// paired is set by Compare when the runs came in rounds.
+	paired bool
 }
 
 func (o Options) withDefaults() Options {
@@ -89,6 +92,17 @@ type Report struct {
 	// Warnings are problems that do not stop the comparison: different machines, engines
 	// or loads on the two sides, too few runs.
 	Warnings []string `json:"warnings,omitempty"`
+	// Machine compares what the machine did on each side (nil when the runs did not
+	// measure it); Busy, when set, says the sides' neighbours differed enough to explain a
+	// change of the wall-clock measures, which then decide nothing.
+	Machine *MachineSides `json:"machine,omitempty"`
+	Busy    string        `json:"busy,omitempty"`
+	// DecidedBy lists the measures whose verdict is the report's.
+	DecidedBy []string `json:"decided_by,omitempty"`
+	// Rounds is the number of rounds when the two sides' runs were compared as pairs (each
+	// round's baseline and candidate ran next to each other); 0 when they were compared as
+	// two samples.
+	Rounds int `json:"rounds,omitempty"`
 }
 
 // A Row is the comparison of one measure of one operation.
@@ -104,9 +118,14 @@ type Row struct {
 	CILow      Number        `json:"ci_low"`
 	CIHigh     Number        `json:"ci_high"`
 	P          Number        `json:"p"`
+	// RankP is the Wilcoxon signed-rank p-value beside the paired t-test's P, when the runs
+	// were compared in rounds.
+	RankP      Number        `json:"rank_p,omitempty"`
 	Verdict    stats.Verdict `json:"verdict"`
 	RunsNeeded int           `json:"runs_needed,omitempty"`
 	Warnings   []string      `json:"warnings,omitempty"`
+	// wallClock rows (throughput, latency) move with the machine's other work.
+	wallClock bool
 }
 
 // Compare compares candidate runs with baseline runs: every measure of every operation
@@ -131,16 +150,37 @@ func Compare(name string, baseline, candidate []store.Run, opts Options) *Report
 		return rep
 	}
 	rep.Warnings = append(rep.Warnings, EnvironmentWarnings(baseline, candidate)...)
-	for _, op := range operations(baseline, candidate) {
+	if b, c, ok := inRounds(baseline, candidate); ok {
+		baseline, candidate, opts.paired = b, c, true
+		rep.Rounds = len(b)
+	}
+	ops := operations(baseline, candidate)
+	for _, op := range ops {
 		for _, m := range measureKinds() {
-			rep.Rows = append(rep.Rows, compareMeasure(op, m, baseline, candidate, opts))
+			row := compareMeasure(op, m, baseline, candidate, opts)
+			if m.name == "ops/s" && (op == "*" || len(ops) == 1) {
+				singleRunInterval(&row, baseline, candidate, opts)
+			}
+			rep.Rows = append(rep.Rows, row)
 		}
 	}
 	if len(rep.Rows) == 0 {
 		rep.Warnings = append(rep.Warnings, "the two sides have no operation in common: they ran different workloads")
 		return rep
 	}
+	for _, m := range costKinds() {
+		b, okB := runValues(baseline, m)
+		c, okC := runValues(candidate, m)
+		if okB && okC {
+			rep.Rows = append(rep.Rows, compareValues("*", m, b, c, opts))
+		}
+	}
+	rep.Machine = machineSides(baseline, candidate)
+	if rep.Machine != nil {
+		rep.Busy = rep.Machine.explains(rep.Rows)
+	}
 	rep.Verdict = overall(rep.Rows)
+	rep.DecidedBy = decidedBy(rep.Rows, rep.Verdict)
 	if rep.Verdict == stats.Regressed {
 		rep.Attribution = Attribute(baseline, candidate, opts.Top, opts.MinEffect)
 	}
@@ -148,8 +188,12 @@ func Compare(name string, baseline, candidate []store.Run, opts Options) *Report
 }
 
 func compareMeasure(op string, m measure, baseline, candidate []store.Run, opts Options) Row {
-	b, c := values(baseline, op, m), values(candidate, op, m)
-	row := Row{Operation: op, Measure: m.name}
+	return compareValues(op, m, values(baseline, op, m), values(candidate, op, m), opts)
+}
+
+// compareValues compares one measure's values of the two sides.
+func compareValues(op string, m measure, b, c []float64, opts Options) Row {
+	row := Row{Operation: op, Measure: m.name, wallClock: m.wallClock}
 	if m.name == "error rate" {
 		if allZero(b) && allZero(c) {
 			row.Baseline, row.Candidate, row.Ratio = 0, 0, 1
@@ -164,7 +208,13 @@ func compareMeasure(op string, m measure, baseline, candidate []store.Run, opts 
 			c[i] += errorFloor
 		}
 	}
-	cmp := stats.Compare(b, c, opts.statsConfig(m.dir))
+	var cmp stats.Comparison
+	if opts.paired {
+		cmp = stats.ComparePaired(b, c, opts.statsConfig(m.dir))
+		row.RankP = Number(cmp.RankP)
+	} else {
+		cmp = stats.Compare(b, c, opts.statsConfig(m.dir))
+	}
 	row.Baseline, row.Candidate = Number(cmp.BaselineMedian), Number(cmp.CandidateMedian)
 	if m.name == "error rate" {
 		row.Baseline -= errorFloor
@@ -185,6 +235,21 @@ func allZero(x []float64) bool {
 		}
 	}
 	return true
+}
+
+// decidedBy lists the rows whose verdict is v ("p95 of transfer"), or none when nothing
+// moved.
+func decidedBy(rows []Row, v stats.Verdict) []string {
+	if v == stats.Unchanged {
+		return nil
+	}
+	var out []string
+	for _, r := range rows {
+		if r.Verdict == v {
+			out = append(out, opName(r.Operation)+" "+r.Measure)
+		}
+	}
+	return out
 }
 
 // overall is the verdict of a set of rows: the worst of them.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/dbharness/dbharness/machine"
 	"time"
 
 	"github.com/dbharness/dbharness/engines"
@@ -55,6 +56,10 @@ type Run struct {
 
 	Start    time.Time     `json:"start"`
 	Duration time.Duration `json:"duration_ns"`
+	// Round numbers the round of a comparison this run belongs to, from 1, when the runs
+	// of both sides were taken in rounds (`dbharness compare`: base and candidate next to
+	// each other, ABBA); 0 when not. Runs of the same round are compared as a pair.
+	Round int `json:"round,omitempty"`
 	// Partial is true when the run ended early (it was stopped, or the database died).
 	Partial bool `json:"partial,omitempty"`
 
@@ -62,6 +67,9 @@ type Run struct {
 	// (named "*").
 	Operations []Measures `json:"operations"`
 	Total      Measures   `json:"total"`
+	// Machine is what the machine did during the run (nil for runs recorded before it was
+	// measured): the servers' and the harness's CPU, and the neighbours'.
+	Machine *machine.Usage `json:"machine,omitempty"`
 
 	// Intervals are the run's per-interval samples (one a second by default), all
 	// operations together: for plots and for telling a steady run from one that drifted.
