@@ -19,6 +19,8 @@
 //	sql.text_length    characters of normalized SQL text in the sql_text label (default 120)
 //	events.limit       top wait events by time waited per instance (default 20)
 //	diagnostics_pack   auto (use ASH and AWR where the parameter allows, default) or off
+//	analysis.segment_advisor   on (run the Segment Advisor after each analyzed load, default) or off
+//	analysis.full_scan_bytes   size from which a table read whole is a finding (default 1048576)
 package oracle
 
 import (
@@ -29,6 +31,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/dbharness/dbharness/collectors"
 	"github.com/dbharness/dbharness/collectors/catalog"
@@ -48,6 +52,8 @@ const (
 	SettingSQLTextLength   = "sql.text_length"
 	SettingEventsLimit     = "events.limit"
 	SettingDiagnosticsPack = "diagnostics_pack"
+	SettingSegmentAdvisor  = "analysis.segment_advisor"
+	SettingFullScanBytes   = "analysis.full_scan_bytes"
 )
 
 // Config is the collector's settings, validated.
@@ -55,10 +61,18 @@ type Config struct {
 	SQLLimit, SQLTextLength, EventsLimit int
 	// DiagnosticsPack is false when the settings forbid AWR and ASH whatever the server says.
 	DiagnosticsPack bool
+	// SegmentAdvisor runs the Segment Advisor after each load the analysis looks at.
+	SegmentAdvisor bool
+	// FullScanBytes is the size from which a table read whole is a full-scan finding.
+	FullScanBytes float64
+	// Program is the PROGRAM the load's sessions carry (the DSN's own, or
+	// dbharness-workload), which the wait analysis looks for.
+	Program string
 }
 
 // DefaultConfig is what the collector runs with when no setting is given.
-var DefaultConfig = Config{SQLLimit: 20, SQLTextLength: 120, EventsLimit: 20, DiagnosticsPack: true}
+var DefaultConfig = Config{SQLLimit: 20, SQLTextLength: 120, EventsLimit: 20, DiagnosticsPack: true,
+	SegmentAdvisor: true, FullScanBytes: 1 << 20, Program: oracle.ProgramWorkload}
 
 // A Scraper is one Oracle scraper.
 type Scraper = collectors.Scraper[*sql.DB]
@@ -72,8 +86,12 @@ func open(ctx context.Context, dsn string, cfg collectors.Config) (collectors.Co
 	if err != nil {
 		return nil, err
 	}
-	if _, err := oracle.ParseDSN(dsn); err != nil {
+	d, err := oracle.ParseDSN(dsn)
+	if err != nil {
 		return nil, err
+	}
+	if p := d.Program(); p != "" {
+		conf.Program = p // Note: the workloads keep a DSN's own PROGRAM, so the waits are theirs.
 	}
 	db, err := sql.Open("oracle", oracle.WithProgram(dsn, oracle.ProgramCollector))
 	if err != nil {
@@ -108,7 +126,7 @@ func New(db *sql.DB, opts ...collectors.Option) (*Collector, error) {
 }
 
 func newCollector(db *sql.DB, conf Config, cfg collectors.Config, closeFn func() error) (*Collector, error) {
-	c := &Collector{db: db, conf: conf, pack: newPackAccess(conf.DiagnosticsPack)}
+	c := &Collector{db: db, conf: conf, pack: newPackAccess(conf.DiagnosticsPack), program: conf.Program, opened: time.Now(), pollEvery: time.Second}
 	e, err := collectors.New(Database, db, c.scrapers(), cfg, closeFn)
 	if err != nil {
 		return nil, err
@@ -121,9 +139,16 @@ func newCollector(db *sql.DB, conf Config, cfg collectors.Config, closeFn func()
 // analysis.
 type Collector struct {
 	*collectors.Exporter[*sql.DB]
-	db   *sql.DB
-	conf Config
-	pack *packAccess
+	db      *sql.DB
+	conf    Config
+	pack    *packAccess
+	program string    // the PROGRAM of the load's sessions
+	opened  time.Time // when the collector opened
+	// pollEvery is how often the v$session_event fallback polls (a second; less in tests).
+	pollEvery time.Duration
+
+	mu   sync.Mutex
+	mark *mark
 }
 
 // scrapers are every scraper, configured.
@@ -156,23 +181,33 @@ func ParseSettings(settings map[string]string) (Config, error) {
 		case SettingEventsLimit:
 			conf.EventsLimit, err = positive(k, v)
 		case SettingDiagnosticsPack:
-			switch strings.ToLower(v) {
-			case "auto":
-				conf.DiagnosticsPack = true
-			case "off":
-				conf.DiagnosticsPack = false
-			default:
-				err = fmt.Errorf("oracle collector setting %s: want auto or off, got %q", k, v)
-			}
+			conf.DiagnosticsPack, err = onOff(k, v, "auto")
+		case SettingSegmentAdvisor:
+			conf.SegmentAdvisor, err = onOff(k, v, "on")
+		case SettingFullScanBytes:
+			var n int
+			n, err = positive(k, v)
+			conf.FullScanBytes = float64(n)
 		default:
 			err = fmt.Errorf("unknown oracle collector setting %q: known settings are %s", k,
-				strings.Join([]string{SettingSQLLimit, SettingSQLTextLength, SettingEventsLimit, SettingDiagnosticsPack}, ", "))
+				strings.Join([]string{SettingSQLLimit, SettingSQLTextLength, SettingEventsLimit, SettingDiagnosticsPack, SettingSegmentAdvisor, SettingFullScanBytes}, ", "))
 		}
 		if err != nil {
 			return Config{}, err
 		}
 	}
 	return conf, nil
+}
+
+// onOff reads a switch: yes ("auto" or "on") or "off".
+func onOff(key, v, yes string) (bool, error) {
+	switch strings.ToLower(v) {
+	case yes:
+		return true, nil
+	case "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("oracle collector setting %s: want %s or off, got %q", key, yes, v)
 }
 
 func positive(key, v string) (int, error) {

@@ -29,16 +29,34 @@ type recordedServer struct {
 
 type recordedAnswer struct {
 	match string
+	arg   string // the first bind's value, "" for any
 	files []string
 	next  int
 }
 
 // answer registers recorded files for queries whose text contains match.
 func (s *recordedServer) answer(match string, files ...string) *recordedServer {
+	return s.answerFor(match, "", files...)
+}
+
+// answerFor registers recorded files for queries whose text contains match and whose first
+// bind variable is arg (a plan's sql_id).
+func (s *recordedServer) answerFor(match, arg string, files ...string) *recordedServer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.answers = append(s.answers, recordedAnswer{match: match, files: files})
+	s.answers = append(s.answers, recordedAnswer{match: match, arg: arg, files: files})
 	return s
+}
+
+// asks counts the queries asked so far whose text contains match.
+func (s *recordedServer) asks(match string) int {
+	n := 0
+	for _, q := range s.queries() {
+		if strings.Contains(q, match) {
+			n++
+		}
+	}
+	return n
 }
 
 // queries lists the queries asked so far.
@@ -48,13 +66,13 @@ func (s *recordedServer) queries() []string {
 	return append([]string(nil), s.asked...)
 }
 
-func (s *recordedServer) rows(query string) (driver.Rows, error) {
+func (s *recordedServer) rows(query string, args []driver.NamedValue) (driver.Rows, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.asked = append(s.asked, query)
 	for i := range s.answers {
 		a := &s.answers[i]
-		if !strings.Contains(query, a.match) {
+		if !strings.Contains(query, a.match) || a.arg != "" && (len(args) == 0 || fmt.Sprint(args[0].Value) != a.arg) {
 			continue
 		}
 		file := a.files[min(a.next, len(a.files)-1)]
@@ -127,9 +145,12 @@ func (recordedConn) Begin() (driver.Tx, error) {
 }
 
 // QueryContext lets database/sql skip Prepare.
-func (c recordedConn) QueryContext(ctx context.Context, q string, _ []driver.NamedValue) (driver.Rows, error) {
-	return c.s.rows(q)
+func (c recordedConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	return c.s.rows(q, args)
 }
+
+// CheckNamedValue takes every argument, sql.Out included, as go-ora does.
+func (recordedConn) CheckNamedValue(*driver.NamedValue) error { return nil }
 
 func (c recordedConn) ExecContext(ctx context.Context, q string, _ []driver.NamedValue) (driver.Result, error) {
 	c.s.mu.Lock()
@@ -148,7 +169,7 @@ func (recordedStmt) NumInput() int { return -1 }
 func (st recordedStmt) Exec([]driver.Value) (driver.Result, error) {
 	return driver.RowsAffected(0), nil
 }
-func (st recordedStmt) Query([]driver.Value) (driver.Rows, error) { return st.s.rows(st.q) }
+func (st recordedStmt) Query([]driver.Value) (driver.Rows, error) { return st.s.rows(st.q, nil) }
 
 type recordedRows struct {
 	cols []string

@@ -128,3 +128,6 @@ const (
 	ProgramWorkload  = "dbharness-workload"
 	ProgramCollector = "dbharness-collector"
 )
+
+// Program is the DSN's PROGRAM option, "" when it names none.
+func (d DSN) Program() string { return d.option("PROGRAM") }
