@@ -251,3 +251,15 @@ func waitShareText(shares map[string]float64) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// Close stops the waits' sampler, if one runs, and closes the collector.
+func (c *Collector) Close() error {
+	c.mu.Lock()
+	m := c.mark
+	c.mark = nil
+	c.mu.Unlock()
+	if m != nil && m.sampler != nil {
+		m.sampler.finish()
+	}
+	return c.Exporter.Close()
+}

@@ -304,3 +304,35 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// A collector closed while its sampler polls stops the sampler: its goroutine has ended
+// when Close returns.
+func TestCloseStopsTheSampler(t *testing.T) {
+	s := newRecordedServer(t).
+		answer("FROM gv$sqlstats", "analysis_sqlstats_mark.json").
+		answer("CAST(SYSTIMESTAMP AS TIMESTAMP)", "clock.json").
+		answer("control_management_pack_access", "v_parameter_pack_none.json").
+		answer("FROM gv$session s JOIN gv$session_event", "session_events_1.json")
+	c, err := New(s.open())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.pollEvery = time.Millisecond
+	if err := c.Mark(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c.mu.Lock()
+	sampler := c.mark.sampler
+	c.mu.Unlock()
+	if sampler == nil {
+		t.Fatal("no sampler runs without the Diagnostics Pack")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-sampler.done:
+	default:
+		t.Error("the sampler still runs after Close")
+	}
+}
