@@ -21,3 +21,6 @@ Feature: PL/SQL transfers on Oracle stay fast and keep the books balanced
     And the invariants of the workload hold
     And the metric "oracledb_user_commits_total" increases by at least 1000
     And the metric "oracledb_plsql_execution_elapsed_seconds_total" is reported
+    And the slow query findings include a query like "BEGIN bank.transfer(:1, :2, :3, :4); END;"
+    And the slow query findings do not include a sequential scan on "ACCOUNTS"
+    And the analysis finds no cartesian-join
