@@ -28,6 +28,8 @@ type mark struct {
 	ash     bool            // ASH may be used for this window
 	ashWhy  string          // why not, when not
 	sampler *sessionSampler // the v$session_event fallback, when not
+	awr     int64           // the AWR snapshot taken at the mark, 0 for none
+	awrWhy  string          // why none was taken
 }
 
 // allSQLQuery is every statement's numbers, for Mark and Analyze (sqlStatsQuery without
@@ -67,10 +69,13 @@ func (c *Collector) Mark(ctx context.Context) error {
 	}
 	m := &mark{at: time.Now(), sql: sqls, clock: clk}
 	if err := c.pack.Diagnostics(ctx, c.db); err != nil {
-		m.ashWhy = err.Error()
+		m.ashWhy, m.awrWhy = err.Error(), err.Error()
 		m.sampler = startSessionSampler(c.db, c.program, c.pollEvery)
 	} else {
 		m.ash = true
+		if m.awr, err = takeSnapshot(ctx, c.db); err != nil {
+			m.awrWhy = "the AWR snapshot at the mark failed: " + err.Error() + " (the user needs EXECUTE on DBMS_WORKLOAD_REPOSITORY)"
+		}
 	}
 	c.mu.Lock()
 	old := c.mark
@@ -128,6 +133,14 @@ func (c *Collector) analyze(ctx context.Context, load *collectors.LoadWindow) ([
 		} else {
 			out = append(out, collectors.Gap(KindWaitCorrelation, "the analysis ran without a load to line the waits up with"))
 		}
+	}
+	switch {
+	case m.awr > 0:
+		out = append(out, c.awrFinding(ctx, m.awr))
+	case m.awrWhy != "":
+		out = append(out, collectors.Gap(KindAWR, m.awrWhy))
+	default:
+		out = append(out, collectors.Gap(KindAWR, "no load was marked: the AWR window is the load's"))
 	}
 	if c.conf.SegmentAdvisor {
 		out = append(out, runSegmentAdvisor(ctx, c.db)...)

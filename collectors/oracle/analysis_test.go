@@ -19,7 +19,10 @@ func loadedServer(t *testing.T, pack string) *recordedServer {
 		answer("control_management_pack_access", pack).
 		answer("FROM gv$active_session_history", "ash_window.json").
 		answer("FROM dba_segments", "dba_segments_sizes.json").
-		answer("ASA_RECOMMENDATIONS", "segment_advice.json")
+		out("DBMS_ADVISOR.CREATE_TASK", 4242).
+		answerFor("ASA_RECOMMENDATIONS", "4242", "segment_advice.json").
+		out("CREATE_SNAPSHOT", 101, 102).
+		answerFor("FROM dba_hist_sys_time_model", "101", "awr_time_model.json")
 	for id, files := range map[string][]string{
 		"7x3ad0bgmyv4k": {"plan_accounts_update_unique.json", "plan_accounts_update_full.json"},
 		"5mq7jzsw7hd2v": {"plan_entries_full_scan.json"},
@@ -256,6 +259,32 @@ func TestSegmentAdvice(t *testing.T) {
 	}
 	if _, ok := seg["TABLE PARTITION ORDERS.SYS_P2301"]; !ok {
 		t.Errorf("the partition's advice is missing: %v", keys(seg))
+	}
+}
+
+// AWR snapshots bracket the load where the Diagnostics Pack may be used.
+func TestAWRWindowAroundTheLoad(t *testing.T) {
+	found, gaps := index(analyzeLoad(t, loadedServer(t, "v_parameter_pack_diagnostic.json")))
+	f, ok := found[KindAWR]["snapshots 101 to 102"]
+	if !ok || len(gaps[KindAWR]) != 0 {
+		t.Fatalf("AWR findings %v, gaps %v", keys(found[KindAWR]), gaps[KindAWR])
+	}
+	for k, want := range map[string]float64{"begin_snap_id": 101, "end_snap_id": 102, "db_time_seconds": 14.345678, "db_cpu_seconds": 9} {
+		if math.Abs(f.Values[k]-want) > 1e-9 {
+			t.Errorf("%s = %v, want %v", k, f.Values[k], want)
+		}
+	}
+}
+
+// Without the pack no snapshot is taken, and the AWR finding is a gap that says why.
+func TestNoAWRWithoutTheDiagnosticsPack(t *testing.T) {
+	s := loadedServer(t, "v_parameter_pack_none.json").answer("FROM gv$session s JOIN gv$session_event", "session_events_1.json")
+	_, gaps := index(analyzeLoad(t, s))
+	if len(gaps[KindAWR]) != 1 || !strings.Contains(gaps[KindAWR][0], "control_management_pack_access is NONE") {
+		t.Errorf("AWR gaps %v", gaps[KindAWR])
+	}
+	if s.asks("CREATE_SNAPSHOT") != 0 || s.asks("dba_hist") != 0 {
+		t.Error("AWR was used without the Diagnostics Pack")
 	}
 }
 

@@ -15,6 +15,7 @@ const (
 	KindWaitEvent       = "wait-event"
 	KindWaitCorrelation = "wait-correlation"
 	KindSegment         = "segment"
+	KindAWR             = "awr"
 )
 
 // statementSubject is what the statement kinds are about.
@@ -110,6 +111,14 @@ var FindingKinds = []collectors.FindingKind{
 			{Key: "allocated_bytes", Help: "space the segment holds"},
 			{Key: "used_bytes", Help: "space its rows use"},
 			{Key: "reclaimable_bytes", Help: "space a shrink or a move would give back"},
+		}},
+	{Kind: KindAWR, Subject: "the AWR snapshots around the load: \"snapshots 101 to 102\"",
+		About: "Where the Diagnostics Pack may be used: an AWR snapshot at the mark and one after the load, so awrrpt.sql reports exactly the load; DB time and DB CPU between them from DBA_HIST_SYS_TIME_MODEL. Without the pack it is a gap with the reason.",
+		Values: []collectors.FindingValue{
+			{Key: "begin_snap_id", Help: "the snapshot taken at the mark"},
+			{Key: "end_snap_id", Help: "the snapshot taken after the load"},
+			{Key: "db_time_seconds", Help: "DB time between them, summed over instances"},
+			{Key: "db_cpu_seconds", Help: "DB CPU between them, summed over instances"},
 		}},
 }
 

@@ -24,7 +24,24 @@ type recordedServer struct {
 	t       *testing.T
 	mu      sync.Mutex
 	answers []recordedAnswer
+	outs    []recordedOut
 	asked   []string
+}
+
+// A recordedOut is what a PL/SQL block that matches gives its OUT binds, in turn.
+type recordedOut struct {
+	match  string
+	values []float64
+	next   int
+}
+
+// out makes PL/SQL blocks whose text contains match set their sql.Out binds to the values,
+// one call after the other (the last again after them), as a function's return value would.
+func (s *recordedServer) out(match string, values ...float64) *recordedServer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outs = append(s.outs, recordedOut{match: match, values: values})
+	return s
 }
 
 type recordedAnswer struct {
@@ -152,10 +169,25 @@ func (c recordedConn) QueryContext(ctx context.Context, q string, args []driver.
 // CheckNamedValue takes every argument, sql.Out included, as go-ora does.
 func (recordedConn) CheckNamedValue(*driver.NamedValue) error { return nil }
 
-func (c recordedConn) ExecContext(ctx context.Context, q string, _ []driver.NamedValue) (driver.Result, error) {
+func (c recordedConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
 	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
 	c.s.asked = append(c.s.asked, q)
-	c.s.mu.Unlock()
+	for i := range c.s.outs {
+		o := &c.s.outs[i]
+		if !strings.Contains(q, o.match) {
+			continue
+		}
+		v := o.values[min(o.next, len(o.values)-1)]
+		o.next++
+		for _, a := range args {
+			if out, ok := a.Value.(sql.Out); ok {
+				if dest, ok := out.Dest.(*float64); ok {
+					*dest = v
+				}
+			}
+		}
+	}
 	return driver.RowsAffected(0), nil
 }
 
