@@ -117,10 +117,10 @@ type Row struct {
 	Baseline  Number `json:"baseline"`
 	Candidate Number `json:"candidate"`
 	// Ratio is Candidate/Baseline, CILow..CIHigh its interval at stats.DefaultConfidence.
-	Ratio      Number        `json:"ratio"`
-	CILow      Number        `json:"ci_low"`
-	CIHigh     Number        `json:"ci_high"`
-	P          Number        `json:"p"`
+	Ratio  Number `json:"ratio"`
+	CILow  Number `json:"ci_low"`
+	CIHigh Number `json:"ci_high"`
+	P      Number `json:"p"`
 	// RankP is the Wilcoxon signed-rank p-value beside the paired t-test's P, when the runs
 	// were compared in rounds.
 	RankP      Number        `json:"rank_p,omitempty"`

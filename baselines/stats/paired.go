@@ -10,7 +10,13 @@ import (
 )
 
 // MinPairs is the fewest rounds ComparePaired decides with.
-const MinPairs = 3
+//
+// Note: with 3 rounds the t-test has 2 degrees of freedom and the bootstrap-t interval is
+// unbounded half the time, so a p below 0.01 hangs on three numbers happening to line
+// up: in a calibration on a busy machine 3 rounds of A/A called the server's CPU per
+// operation 12% regressed. Five rounds is also where the two-sample test starts to decide
+// at alpha 0.01.
+const MinPairs = 5
 
 // ComparePaired decides as Compare does, for runs taken in rounds: baseline[i] and
 // candidate[i] ran next to each other (`dbharness compare` runs them ABBA), so whatever the
@@ -41,7 +47,7 @@ func ComparePaired(baseline, candidate []float64, cfg Config) Comparison {
 		Verdict:    Inconclusive,
 		U:          math.NaN(), P: math.NaN(), RankP: math.NaN(), Ratio: math.NaN(), CILow: math.NaN(), CIHigh: math.NaN(), CV: math.NaN(),
 		BaselineMedian: Median(baseline), CandidateMedian: Median(candidate),
-		Pairs:          len(baseline),
+		Pairs: len(baseline),
 	}
 	c.RunsNeeded = MinPairs
 	if err := cfg.Validate(); err != nil {

@@ -156,7 +156,7 @@ func TestPairedIntervalCovers(t *testing.T) {
 func TestComparePairedRefuses(t *testing.T) {
 	for name, c := range map[string]struct{ base, cand []float64 }{
 		"unequal sides":  {[]float64{1, 2, 3}, []float64{1, 2}},
-		"two rounds":     {[]float64{1, 2}, []float64{1, 2}},
+		"four rounds":    {[]float64{1, 2, 3, 4}, []float64{1.2, 2.4, 3.6, 4.8}},
 		"a zero value":   {[]float64{1, 2, 0}, []float64{1, 2, 3}},
 		"no runs at all": {nil, nil},
 	} {
