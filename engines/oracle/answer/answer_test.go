@@ -66,11 +66,7 @@ func writeFile(t *testing.T, s string) string {
 // Query reads what a driver answers the way go-ora answers: column names in any case,
 // numbers as text, NULL as nil.
 func TestQueryReadsADriversAnswer(t *testing.T) {
-	sql.Register("answer-test", fakeDriver{})
-	db, err := sql.Open("answer-test", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := sql.OpenDB(fakeConnector{})
 	defer db.Close()
 	rows, err := Query(context.Background(), db, "SELECT name, value, con_id FROM v$sysstat")
 	if err != nil {
@@ -84,6 +80,11 @@ func TestQueryReadsADriversAnswer(t *testing.T) {
 type fakeDriver struct{}
 
 func (fakeDriver) Open(string) (driver.Conn, error) { return fakeConn{}, nil }
+
+type fakeConnector struct{}
+
+func (fakeConnector) Connect(context.Context) (driver.Conn, error) { return fakeConn{}, nil }
+func (fakeConnector) Driver() driver.Driver                        { return fakeDriver{} }
 
 type fakeConn struct{}
 
