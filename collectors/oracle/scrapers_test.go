@@ -302,3 +302,18 @@ func TestParseSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestHarnessStatements(t *testing.T) {
+	for text, want := range map[string]bool{
+		"SELECT /* dbharness */ count(*) FROM customers":                          true,
+		"SELECT inst_id, name, value FROM gv$sysstat":                             true,
+		"BEGIN DBMS_ADVISOR.CREATE_TASK(advisor_name => 'Segment Advisor'); END;": true,
+		"SELECT count(*) FROM customers":                                          false,
+		"UPDATE accounts SET balance = balance + :1 WHERE id = :2":                false,
+		"SELECT /*+ FULL(e) */ SUM(amount) FROM entries e":                        false,
+	} {
+		if got := IsHarnessSQL(text); got != want {
+			t.Errorf("IsHarnessSQL(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

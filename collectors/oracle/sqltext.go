@@ -22,8 +22,9 @@ func NormalizeSQL(text string, n int) string {
 }
 
 // harnessSQL matches the statements the harness runs itself (its scrapers, the analysis,
-// the drivers' session set-up), which the top SQL and the findings leave out.
-var harnessSQL = regexp.MustCompile(`(?is)\bg?v\$[a-z_]+|\bdba_[a-z_]+|\bcdb_[a-z_]+|\buser_(?:advisor|errors|segments|tables|indexes|part_tables)\b|` +
+// the drivers' session set-up, and what the workloads mark with oracle.HarnessComment),
+// which the top SQL and the findings leave out.
+var harnessSQL = regexp.MustCompile(`(?is)/\*\s*dbharness\s*\*/|\bg?v\$[a-z_]+|\bdba_[a-z_]+|\bcdb_[a-z_]+|\buser_(?:advisor|errors|segments|tables|indexes|part_tables)\b|` +
 	`\bdbms_(?:xplan|advisor|space|workload_repository|application_info)\b|^\s*(?:alter\s+session|select\s+1\s+from\s+dual\s*$)`)
 
 // IsHarnessSQL says whether a statement is one of the harness's own.

@@ -123,6 +123,11 @@ func WithProgram(dsn, name string) string {
 	return d.WithDefault("PROGRAM", name).String()
 }
 
+// HarnessComment marks the statements the harness runs for itself inside a workload (a
+// worker counting the rows it picks keys from): the analysis leaves them out of the load's
+// statements.
+const HarnessComment = "/* dbharness */"
+
 // The PROGRAM names the harness's sessions carry.
 const (
 	ProgramWorkload  = "dbharness-workload"

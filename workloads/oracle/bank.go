@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/dbharness/dbharness/engines/oracle"
 	"github.com/dbharness/dbharness/workloads"
 )
 
@@ -126,7 +127,7 @@ func (Bank) NewWorker(ctx context.Context, t workloads.Target, id int) (workload
 		return nil, fmt.Errorf("plsql-bank: %w", err)
 	}
 	var n int64
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM accounts").Scan(&n); err != nil || n < 2 {
+	if err := db.QueryRowContext(ctx, "SELECT "+oracle.HarnessComment+" count(*) FROM accounts").Scan(&n); err != nil || n < 2 {
 		db.Close()
 		if err == nil {
 			err = fmt.Errorf("%d accounts", n)

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/dbharness/dbharness/engines/oracle"
 	"github.com/dbharness/dbharness/workloads"
 )
 
@@ -131,7 +132,7 @@ func (Orders) NewWorker(ctx context.Context, t workloads.Target, id int) (worklo
 		return nil, fmt.Errorf("partitions: %w", err)
 	}
 	var n int64
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM customers").Scan(&n); err != nil || n == 0 {
+	if err := db.QueryRowContext(ctx, "SELECT "+oracle.HarnessComment+" count(*) FROM customers").Scan(&n); err != nil || n == 0 {
 		db.Close()
 		if err == nil {
 			err = fmt.Errorf("no customers")

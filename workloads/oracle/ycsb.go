@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/dbharness/dbharness/engines/oracle"
 	"github.com/dbharness/dbharness/workloads"
 	"github.com/dbharness/dbharness/workloads/ycsb"
 )
@@ -111,7 +112,7 @@ func (YCSB) Count(ctx context.Context, t workloads.Target, s ycsb.Spec) (int64, 
 	}
 	defer db.Close()
 	var n int64
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT "+oracle.HarnessComment+" count(*) FROM "+table).Scan(&n); err != nil {
 		if classified, _ := classify(err); classified == "server:ORA-00942" {
 			return 0, fmt.Errorf("table %s does not exist: load the data first: Given the %q dataset at scale N", table, ycsb.DatasetName)
 		}
