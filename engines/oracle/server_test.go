@@ -104,3 +104,17 @@ func TestSettingsQueryNamesTheScenariosSettingsToo(t *testing.T) {
 		t.Errorf("query %s", q)
 	}
 }
+
+func TestTheImageAScenarioAsksFor(t *testing.T) {
+	t.Setenv(ImageEnv, "")
+	if got := imageFor(""); got != "gvenzl/oracle-free:23-slim-faststart" {
+		t.Errorf("imageFor() = %q", got)
+	}
+	if got := imageFor("23.5"); got != "gvenzl/oracle-free:23.5-slim-faststart" {
+		t.Errorf("imageFor(23.5) = %q", got)
+	}
+	t.Setenv(ImageEnv, "registry.example.com/gvenzl/oracle-free:23-full")
+	if got := imageFor("23.5"); got != "registry.example.com/gvenzl/oracle-free:23-full" {
+		t.Errorf("with %s set: %q", ImageEnv, got)
+	}
+}
