@@ -74,13 +74,18 @@ func (*Engine) Check(ctx context.Context, p engines.Provider) error {
 	})
 }
 
-// Start starts Oracle with the provider the spec names: a DSN alone means external.
+// Start starts Oracle with the provider the spec names: a DSN alone means external, and so
+// does a DSN with provider native, which Oracle does not have (the feature suite pins
+// native: with DBHARNESS_ORACLE_DSN set, its Oracle scenarios run against that server).
 func (e *Engine) Start(ctx context.Context, spec engines.Spec) (engines.Instance, error) {
 	if k := spec.Topology.KindOr(); k != engines.Standalone {
 		return nil, fmt.Errorf("oracle: topology %q cannot be started: Oracle Free is a single instance; to test RAC, set DBHARNESS_ORACLE_DSN to your cluster's service", k)
 	}
-	if spec.DSN != "" && (spec.Provider == "" || spec.Provider == engines.ProviderAuto) {
-		spec.Provider = engines.ProviderExternal
+	switch spec.Provider {
+	case "", engines.ProviderAuto, engines.ProviderNative:
+		if spec.DSN != "" {
+			spec.Provider = engines.ProviderExternal
+		}
 	}
 	p, err := engines.Resolve(ctx, e, spec.Provider)
 	if err != nil {

@@ -34,6 +34,14 @@ func TestWithoutDockerOracleIsUnavailable(t *testing.T) {
 	}
 }
 
+// A DSN with provider native (which Oracle lacks) means the server it names.
+func TestADSNWithProviderNativeIsExternal(t *testing.T) {
+	_, err := New().Start(context.Background(), engines.Spec{Provider: engines.ProviderNative, DSN: "oracle://scott:tiger@db.example.com:1521"})
+	if err == nil || errors.Is(err, engines.ErrUnavailable) || !strings.Contains(err.Error(), "no service") {
+		t.Errorf("native with a DSN = %v, want the external provider's check of the DSN", err)
+	}
+}
+
 func TestExternalNeedsAGoodDSN(t *testing.T) {
 	ctx := context.Background()
 	_, err := New().Start(ctx, engines.Spec{Provider: engines.ProviderExternal})
