@@ -51,6 +51,11 @@ func analysisSentences(w *World) []Sentence {
 			Example: "the analysis finds no big-key",
 			Help:    "Checks that the analysis reported no finding of that kind; fails when the analysis could not look (a sample that failed), saying why.",
 			fn:      w.checkNoFinding, check: func(p *plan, a args) error { _, err := p.findingKind(a.s[0]); return err }},
+		{Area: "analysis", Keyword: "Then",
+			Pattern: `^no deadlock is found$`,
+			Example: "no deadlock is found",
+			Help:    "Checks that the analysis found no deadlock since the last workload started; fails with the deadlock's graph (the transactions, their statements, the locks held and waited for, the one rolled back).",
+			fn:      w.checkNoDeadlock, check: func(p *plan, a args) error { _, err := p.findingKind(deadlockKind); return err }},
 		{Area: "checks", Keyword: "Then",
 			Pattern: `^no acknowledged write is lost$`,
 			Example: "no acknowledged write is lost",
@@ -292,9 +297,20 @@ func (w *World) checkNoFinding(ctx context.Context, kind string) error {
 		return fmt.Errorf("cannot say there is no %s: %s", kind, strings.Join(gaps, "; "))
 	}
 	if len(found) > 0 {
-		return fmt.Errorf("the analysis found %d %s finding(s), first: %s (%s)", len(found), kind, found[0].Summary, found[0].Method)
+		msg := fmt.Sprintf("the analysis found %d %s finding(s), first: %s (%s)", len(found), kind, found[0].Summary, found[0].Method)
+		if found[0].Detail != "" {
+			msg += "\n" + found[0].Detail
+		}
+		return errors.New(msg)
 	}
 	return nil
+}
+
+// deadlockKind is the finding kind `no deadlock is found` checks.
+const deadlockKind = "deadlock"
+
+func (w *World) checkNoDeadlock(ctx context.Context) error {
+	return w.checkNoFinding(ctx, deadlockKind)
 }
 
 // verify reads back the acknowledged writes of the last run and records what it found.

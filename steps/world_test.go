@@ -218,3 +218,25 @@ func TestRecoveryLimitsCountFromTheFault(t *testing.T) {
 		t.Errorf("deadline %s, want 15s after the restart (%s)", got, want)
 	}
 }
+
+// `no deadlock is found` fails with the deadlock's graph (the finding's Detail), so the
+// failure shows what deadlocked, not only that something did.
+func TestNoDeadlockFailsWithTheGraph(t *testing.T) {
+	collectors.DeclareFindings("zz-deadlocks", collectors.FindingKind{Kind: "deadlock", Subject: "the objects locked"})
+	w := newWorld(Options{})
+	w.db = &database{engine: "zz-deadlocks"}
+	w.analyzed = true
+	if err := w.checkNoDeadlock(context.Background()); err != nil {
+		t.Errorf("checkNoDeadlock with no deadlock = %v", err)
+	}
+	w.findings = []collectors.Finding{{Kind: "deadlock", Subject: "accounts", Summary: "2 transactions deadlocked",
+		Detail: "victim: process 1 UPDATE accounts ...\nwaits for: KEY lock held by process 2"}}
+	err := w.checkNoDeadlock(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "2 transactions deadlocked") || !strings.Contains(err.Error(), "waits for: KEY lock held by process 2") {
+		t.Errorf("checkNoDeadlock with a deadlock = %v, want the summary and the graph", err)
+	}
+	w.db = &database{engine: "redis"}
+	if err := w.checkNoDeadlock(context.Background()); err == nil || !strings.Contains(err.Error(), "its kinds are") {
+		t.Errorf("checkNoDeadlock on a database without deadlock findings = %v, want it refused with the kinds", err)
+	}
+}
