@@ -68,7 +68,7 @@ func InitializeScenario(sc *godog.ScenarioContext, opts Options) {
 		}
 		for _, st := range p.Steps {
 			if strings.HasPrefix(st.Text, "the analysis finds") || strings.HasPrefix(st.Text, "the slow query findings") ||
-				st.Text == "the database is analyzed" || st.Text == "no deadlock is found" {
+				st.Text == "the database is analyzed" || st.Text == "no deadlock is found" || strings.HasSuffix(st.Text, " finding is applied") {
 				w.wantsAnalysis = true
 			}
 		}

@@ -240,3 +240,61 @@ func TestNoDeadlockFailsWithTheGraph(t *testing.T) {
 		t.Errorf("checkNoDeadlock on a database without deadlock findings = %v, want it refused with the kinds", err)
 	}
 }
+
+// applier is an engine that records the statements a scenario runs.
+type applier struct{ ran *[]string }
+
+func (applier) Name() string { return "zz-apply" }
+func (applier) Describe() engines.Description {
+	return engines.Description{Display: "Applier", Flavors: []engines.Flavor{{Name: "zz-apply"}}}
+}
+func (applier) Check(context.Context, engines.Provider) error { return nil }
+func (applier) Start(context.Context, engines.Spec) (engines.Instance, error) {
+	return &engines.Handle{}, nil
+}
+func (a applier) RunStatement(_ context.Context, _ engines.Instance, st string) error {
+	*a.ran = append(*a.ran, st)
+	return nil
+}
+
+// `the top missing-index finding is applied` runs the first finding's statement, starts a
+// new series, forgets the findings (they describe the database before), and records the
+// change; with nothing to apply it says why.
+func TestTheTopFindingIsApplied(t *testing.T) {
+	var ran []string
+	engines.Register(applier{ran: &ran})
+	collectors.DeclareFindings("zz-apply", collectors.FindingKind{Kind: "missing-index", Subject: "the table and key"})
+	w := newWorld(Options{})
+	w.db = &database{engine: "zz-apply", desc: applier{}.Describe(), inst: &engines.Handle{}}
+	w.analyzed = true
+	if err := w.applyFinding(context.Background(), "missing-index"); err == nil || !strings.Contains(err.Error(), "nothing to apply") {
+		t.Errorf("with no finding: %v", err)
+	}
+	w.findings = []collectors.Finding{
+		{Kind: "missing-index", Subject: "dbo.orders (status)"},
+		{Kind: "missing-index", Subject: "dbo.orders (customer_id)", Apply: "CREATE INDEX ix ON dbo.orders (customer_id)"},
+		{Kind: "missing-index", Subject: "dbo.lines (order_id)", Apply: "CREATE INDEX ix2 ON dbo.lines (order_id)"},
+	}
+	w.rec.Loads = append(w.rec.Loads, nil)
+	if err := w.applyFinding(context.Background(), "missing-index"); err != nil {
+		t.Fatal(err)
+	}
+	if len(ran) != 1 || ran[0] != "CREATE INDEX ix ON dbo.orders (customer_id)" {
+		t.Errorf("ran %q, want the first finding with a statement", ran)
+	}
+	if w.analyzed || w.findings != nil || w.series != 1 {
+		t.Errorf("after the change: analyzed %v, findings %v, series %d; want them reset and a new series", w.analyzed, w.findings, w.series)
+	}
+	if len(w.rec.Events) != 1 || w.rec.Events[0].Kind != "change" || !strings.Contains(w.rec.Events[0].Text, "dbo.orders (customer_id)") {
+		t.Errorf("events %+v", w.rec.Events)
+	}
+	w.analyzed = true
+	w.findings = []collectors.Finding{{Kind: "missing-index", Subject: "dbo.orders (status)"}}
+	if err := w.applyFinding(context.Background(), "missing-index"); err == nil || !strings.Contains(err.Error(), "dbo.orders (status)") {
+		t.Errorf("a finding without a statement: %v", err)
+	}
+	problems := NewChecker().Check("", []StepText{{Text: "a Redis database", Line: 1}, {Text: "the top missing-index finding is applied", Line: 2}})
+	if len(problems) != 1 || !strings.Contains(problems[0].Err.Error(), "its kinds are") {
+		t.Errorf("validation on a database without the kind: %v", problems)
+	}
+}
