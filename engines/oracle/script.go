@@ -12,7 +12,7 @@ import (
 // function, package, trigger or type) keeps its semicolons, ends at a "/" line (or the end
 // of the script) and keeps the "END;" Oracle needs. Note: q'[...]' quoting is not read: a
 // semicolon inside such a literal outside PL/SQL splits the statement.
-var Script = sqlscript.Dialect{SlashLines: true, BlockStart: IsPLSQL}
+var Script = sqlscript.Dialect{Batch: "/", BlockStart: IsPLSQL}
 
 // plsqlUnits are what CREATE makes that SQL*Plus runs as a PL/SQL block.
 var plsqlUnits = []string{"FUNCTION", "PROCEDURE", "PACKAGE", "TRIGGER", "TYPE", "LIBRARY", "JAVA"}

@@ -1,6 +1,7 @@
 // Package sqlscript splits a SQL script into its statements, the way each database's own
 // client does: on semicolons outside quotes, comments and dollar-quoted bodies, with the
-// mysql client's DELIMITER directive for procedure bodies. Each statement keeps the line
+// mysql client's DELIMITER directive for procedure bodies, or in batches between lines of a
+// separator word where the client sends batches. Each statement keeps the line
 // it starts on, so an error can say "statement 3 (line 7)".
 //
 // Note: written by hand because the database drivers run one statement at a time and no
@@ -25,12 +26,15 @@ type Dialect struct {
 	Delimiter       bool // DELIMITER lines change the terminator (the mysql client)
 	HashComments    bool // # starts a comment (MySQL)
 	BackslashEscape bool // \' inside '...' (MySQL)
-	// SlashLines: a line holding only "/" ends the statement in progress (SQL*Plus).
-	SlashLines bool
-	// BlockStart, when set, is asked about each statement's first words (upper case,
+	// Batch, when set, is a word that ends a statement when it stands alone on a line (any
+	// case), and semicolons then do not: the script goes to the server in batches, as
+	// clients with a batch separator send it (sqlcmd's GO), bodies with semicolons whole.
+	Batch string
+	// BlockStart, with Batch, is asked about each statement's first words (upper case,
 	// comments left out, single spaces): true means the statement is a block whose
-	// semicolons are its own (a procedure body), so it ends only at a "/" line or at the
-	// end of the script, and keeps its last semicolon.
+	// semicolons are its own (a procedure body), so it ends only at a Batch line or at the
+	// end of the script, and keeps its last semicolon; the other statements end at
+	// semicolons as without Batch (SQL*Plus: SQL ends at ";", PL/SQL at a "/" line).
 	BlockStart func(head string) bool
 }
 
@@ -58,12 +62,12 @@ func Split(script string, d Dialect) ([]Statement, error) {
 	block, decided := false, false
 	for i := 0; i < len(script); {
 		c := script[i]
-		if d.SlashLines && atLineStart {
+		if d.Batch != "" && atLineStart {
 			rest := script[i:]
 			if j := strings.IndexByte(rest, '\n'); j >= 0 {
 				rest = rest[:j]
 			}
-			if strings.TrimSpace(rest) == "/" {
+			if strings.EqualFold(strings.TrimSpace(rest), d.Batch) {
 				flush(i)
 				i += len(rest)
 				start, startLine = i, line
@@ -71,7 +75,7 @@ func Split(script string, d Dialect) ([]Statement, error) {
 				continue
 			}
 		}
-		if d.BlockStart != nil && !decided && !isSpace(c) && !strings.HasPrefix(script[i:], "--") && !strings.HasPrefix(script[i:], "/*") {
+		if d.Batch != "" && d.BlockStart != nil && !decided && !isSpace(c) && !strings.HasPrefix(script[i:], "--") && !strings.HasPrefix(script[i:], "/*") {
 			block, decided = d.BlockStart(head(script[i:])), true
 		}
 		if d.Delimiter && atLineStart {
@@ -96,7 +100,7 @@ func Split(script string, d Dialect) ([]Statement, error) {
 			if strings.TrimSpace(script[start:i]) == "" {
 				startLine = line
 			}
-		case !block && strings.HasPrefix(script[i:], delim):
+		case !(d.Batch != "" && (d.BlockStart == nil || block)) && strings.HasPrefix(script[i:], delim):
 			flush(i)
 			i += len(delim)
 			start, startLine = i, line
