@@ -30,6 +30,7 @@ type mark struct {
 	sampler *sessionSampler // the v$session_event fallback, when not
 	awr     int64           // the AWR snapshot taken at the mark, 0 for none
 	awrWhy  string          // why none was taken
+	dead    deadlockMark    // where the load's deadlocks start
 }
 
 // allSQLQuery is every statement's numbers, for Mark and Analyze (sqlStatsQuery without
@@ -67,7 +68,7 @@ func (c *Collector) Mark(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("analysis: %w", err)
 	}
-	m := &mark{at: time.Now(), sql: sqls, clock: clk}
+	m := &mark{at: time.Now(), sql: sqls, clock: clk, dead: markDeadlocks(ctx, c.db, clk)}
 	if err := c.pack.Diagnostics(ctx, c.db); err != nil {
 		m.ashWhy, m.awrWhy = err.Error(), err.Error()
 		m.sampler = startSessionSampler(c.db, c.program, c.pollEvery)
@@ -141,6 +142,11 @@ func (c *Collector) analyze(ctx context.Context, load *collectors.LoadWindow) ([
 		out = append(out, collectors.Gap(KindAWR, m.awrWhy))
 	default:
 		out = append(out, collectors.Gap(KindAWR, "no load was marked: the AWR window is the load's"))
+	}
+	if m.sql != nil {
+		out = append(out, deadlockFindings(ctx, c.db, m.dead)...)
+	} else {
+		out = append(out, collectors.Gap(KindDeadlock, "no load was marked: the deadlocks are the load's"))
 	}
 	if c.conf.SegmentAdvisor {
 		out = append(out, runSegmentAdvisor(ctx, c.db)...)

@@ -22,7 +22,13 @@ func loadedServer(t *testing.T, pack string) *recordedServer {
 		out("DBMS_ADVISOR.CREATE_TASK", 4242).
 		answerFor("ASA_RECOMMENDATIONS", "4242", "segment_advice.json").
 		out("CREATE_SNAPSHOT", 101, 102).
-		answerFor("FROM dba_hist_sys_time_model", "101", "awr_time_model.json")
+		answerFor("FROM dba_hist_sys_time_model", "101", "awr_time_model.json").
+		answer("enqueue deadlocks", "deadlocks_counted_mark.json", "deadlocks_counted_after.json").
+		answer("FROM gv$diag_alert_ext", "gv_diag_alert_deadlocks.json").
+		answer("FROM all_objects", "all_objects_deadlocks.json")
+	for _, f := range []string{"FREE_ora_4242.trc", "FREE_ora_4251.trc", "FREE_ora_4260.trc"} {
+		s.answerFor("FROM gv$diag_trace_file_contents", f, "trace_"+strings.TrimSuffix(f, ".trc")+".json")
+	}
 	for id, files := range map[string][]string{
 		"7x3ad0bgmyv4k": {"plan_accounts_update_unique.json", "plan_accounts_update_full.json"},
 		"5mq7jzsw7hd2v": {"plan_entries_full_scan.json"},
@@ -257,8 +263,16 @@ func TestSegmentAdvice(t *testing.T) {
 	if !strings.Contains(h.Summary, "78.0 MiB of 120.0 MiB allocated can be reclaimed") || !strings.Contains(h.Summary, `alter table "DBHARNESS"."HISTORY" shrink space COMPACT`) {
 		t.Errorf("summary %q", h.Summary)
 	}
-	if _, ok := seg["TABLE PARTITION ORDERS.SYS_P2301"]; !ok {
-		t.Errorf("the partition's advice is missing: %v", keys(seg))
+	// The advice can be applied: row movement first, then the full shrink, not its COMPACT half.
+	if want := "alter table \"DBHARNESS\".\"HISTORY\" enable row movement;\nalter table \"DBHARNESS\".\"HISTORY\" shrink space;"; h.Apply != want {
+		t.Errorf("apply = %q, want %q", h.Apply, want)
+	}
+	p, ok := seg["TABLE PARTITION ORDERS.SYS_P2301"]
+	if !ok {
+		t.Fatalf("the partition's advice is missing: %v", keys(seg))
+	}
+	if want := "alter table \"DBHARNESS\".\"ORDERS\" modify partition \"SYS_P2301\" shrink space;"; p.Apply != want {
+		t.Errorf("the partition's apply = %q, want %q", p.Apply, want)
 	}
 }
 

@@ -105,6 +105,12 @@ var FindingKinds = []collectors.FindingKind{
 			{Key: "p99_high_seconds", Help: "mean p99 of the slowest quarter"},
 			{Key: "intervals", Help: "intervals compared"},
 		}},
+	{Kind: KindDeadlock, Subject: "the tables the deadlocked sessions waited for rows or locks of, as Oracle names them: ACCOUNTS",
+		About: "Deadlocks since Mark: the alert log's ORA-00060 lines (gv$diag_alert_ext) and the graphs in the trace files they name (gv$diag_trace_file_contents), one finding per set of tables: how many, the first's graph in the detail (the cycle, each lock's holder and waiter, each session's statement and the row it waited for, the session Oracle failed), the others' times. Deadlocks gv$sysstat counted whose graphs could not be read are a finding without a graph; a gap when neither could be read.",
+		Values: []collectors.FindingValue{
+			{Key: "deadlocks", Help: "deadlocks on these tables since Mark"},
+			{Key: "sessions", Help: "sessions in the first one's cycle", Optional: true},
+		}},
 	{Kind: KindSegment, Subject: "a segment the Segment Advisor can reclaim space from: TABLE ACCOUNTS, TABLE PARTITION ORDERS.SYS_P123",
 		About: "After the load, the Segment Advisor (a DBMS_ADVISOR task on the user's largest tables, recommend_all) and its recommendations from DBMS_SPACE.ASA_RECOMMENDATIONS; the summary is the advice (shrink, compress, move) and the DDL it gives.",
 		Values: []collectors.FindingValue{

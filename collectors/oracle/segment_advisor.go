@@ -101,7 +101,7 @@ func parseSegmentAdvice(rows []answer.Row) ([]collectors.Finding, error) {
 		if len(ddl) > 0 {
 			summary += " [" + strings.Join(ddl, "; ") + "]"
 		}
-		out = append(out, collectors.Finding{Kind: KindSegment, Subject: subject, Summary: summary, Values: v,
+		out = append(out, collectors.Finding{Kind: KindSegment, Subject: subject, Summary: summary, Values: v, Apply: segmentApply(ddl),
 			Method: "Segment Advisor task (DBMS_ADVISOR, recommend_all) on the user's " + fmt.Sprint(advisorTables) + " largest tables after the load, read from DBMS_SPACE.ASA_RECOMMENDATIONS"})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Values["reclaimable_bytes"] > out[j].Values["reclaimable_bytes"] })
@@ -120,4 +120,33 @@ func bytesText(b float64) string {
 		b /= 1024
 	}
 	return ""
+}
+
+// segmentApply is the script that carries out the advice, for `the top segment finding is
+// applied`: row movement enabled first (a shrink needs it), then the full shrink rather
+// than its COMPACT half, or the move or compress the advisor wrote; one statement a line,
+// as the engine's scripts split (";" ends each).
+func segmentApply(ddl []string) string {
+	var first, rest []string
+	full := false
+	for _, d := range ddl {
+		l := strings.ToLower(d)
+		if strings.HasSuffix(l, "shrink space") {
+			full = true
+		}
+	}
+	for _, d := range ddl {
+		l := strings.ToLower(d)
+		switch {
+		case strings.HasSuffix(l, "enable row movement"):
+			first = append(first, d)
+		case full && strings.HasSuffix(l, "shrink space compact"):
+		default:
+			rest = append(rest, d)
+		}
+	}
+	if len(rest) == 0 {
+		return ""
+	}
+	return strings.Join(append(first, rest...), ";\n") + ";"
 }

@@ -11,3 +11,10 @@ Feature: The Segment Advisor says what space a load left behind on Oracle
     Then the thresholds hold:
       | errors | rate==0 |
     And the analysis finds a segment "TABLE JOURNAL" with at least 10000000 reclaimable_bytes
+
+  Scenario: The advisor's shrink, applied, gives the space back
+    Given an Oracle database
+    And the "journal.yaml" dataset at scale 1
+    When the "journal.yaml" workload runs 180 times shared by 1 workers
+    And the top segment finding is applied
+    Then the analysis finds no segment "TABLE JOURNAL"
