@@ -49,7 +49,7 @@ const deadlockObjectsQuery = `SELECT object_id, object_name, subobject_name FROM
 // holds and waits for.
 type lockHolder struct {
 	process, session, serial int
-	holds, waits           string
+	holds, waits             string
 }
 
 // A lockEdge is a row of the graph: a resource, held by the blocker, wanted by the waiter.
