@@ -2,6 +2,7 @@ package oracle
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -39,6 +40,9 @@ func TestDeadlocksSinceTheMark(t *testing.T) {
 	}
 	if !strings.Contains(a.Summary, "2 deadlock(s) on ACCOUNTS") || !strings.Contains(a.Summary, "TX row locks") {
 		t.Errorf("summary %q", a.Summary)
+	}
+	if !IsHarnessSQL(fmt.Sprintf(deadlockObjectsQuery, "1")) {
+		t.Error("the object names' query would be one of the load's slow queries")
 	}
 	e := dl["ENTRIES"]
 	if !strings.Contains(e.Summary, "foreign key without an index") ||
