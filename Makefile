@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis bench-mysql bench-rate bench-mongodb bench-sqlserver calibrate-gate clean
+.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis bench-mysql bench-oracle bench-rate bench-mongodb bench-sqlserver calibrate-gate clean
 
 all: build
 
@@ -31,6 +31,11 @@ test: deps vet
 bench-postgresql: deps build
 	scripts/bench-pg-vs-pgbench.sh
 bench-pg-vs-pgbench: bench-postgresql
+
+# Oracle (Docker or DBHARNESS_ORACLE_DSN): the collector next to oracledb_exporter, and the
+# load engine's YCSB and PL/SQL workloads; says why it cannot run where neither is there.
+bench-oracle: build
+	scripts/bench-oracle.sh
 
 # dbharness's Redis GET/SET next to redis-benchmark (ratios).
 bench-redis: deps build

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // A Finding is one thing the analysis on top of the collectors noticed: a key pattern and
@@ -54,6 +55,37 @@ func Gap(kind, reason string) Finding {
 type Analyzer interface {
 	Mark(ctx context.Context) error
 	Analyze(ctx context.Context) ([]Finding, error)
+}
+
+// A LoadAnalyzer is an optional Analyzer capability: AnalyzeLoad is Analyze told what the
+// load engine saw during the load, interval by interval, so findings can say how what the
+// database saw moved with what the load saw ("p99 of transfer rose with log file sync from
+// 4% to 38% of active time"). The steps call it instead of Analyze after a load.
+type LoadAnalyzer interface {
+	AnalyzeLoad(ctx context.Context, load LoadWindow) ([]Finding, error)
+}
+
+// A LoadWindow is the load an analysis is about: its workload, when it ran and its
+// intervals.
+type LoadWindow struct {
+	Workload   string
+	Start, End time.Time
+	Intervals  []LoadInterval
+}
+
+// A LoadInterval is one interval of the load: when it started, how long it lasted, and each
+// operation's count and successful latencies in it.
+type LoadInterval struct {
+	Start  time.Time
+	Length time.Duration
+	Ops    []IntervalOp
+}
+
+// An IntervalOp is one operation's part of an interval.
+type IntervalOp struct {
+	Name          string
+	Count, Errors int64
+	P50, P95, P99 time.Duration
 }
 
 // A FindingKind documents one kind of finding a database's analysis reports: what its

@@ -145,7 +145,8 @@ code { font-size: 0.85rem; }
 <p><strong>{{.Baseline}}</strong>: {{.Verdict}} ({{.BaselineRuns}} baseline runs, {{.CandidateRuns}} candidate runs)</p>
 <table class="comparison"><tr><th>operation</th><th>measure</th><th>verdict</th><th>change</th><th>p</th></tr>
 {{range .Measures}}<tr><td>{{.Operation}}</td><td>{{.Measure}}</td><td>{{.Verdict}}</td><td>{{.Delta}}</td><td>{{.P}}</td></tr>{{end}}</table>
-{{if .Moved}}<p>In the same window:</p><ul>{{range .Moved}}<li>{{.}}</li>{{end}}</ul>{{end}}{{end}}{{end}}
+{{if .Moved}}<p>In the same window:</p><ul>{{range .Moved}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Changed}}<p>Series whose label changed (a new plan, a new role):</p><ul>{{range .Changed}}<li>{{.}}</li>{{end}}</ul>{{end}}{{end}}{{end}}
 {{if .Warnings}}<h3>Warnings</h3><ul>{{range .Warnings}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{if .Errors}}<h3>Errors</h3><ul class="failed">{{range .Errors}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </section>

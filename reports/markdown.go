@@ -121,6 +121,13 @@ func comparisonTable(p *mdWriter, c result.Comparison) {
 		}
 		p.f("\n")
 	}
+	if len(c.Changed) > 0 {
+		p.f("Series whose label changed (a new plan, a new role):\n\n")
+		for _, ch := range c.Changed {
+			p.f("- %s\n", ch)
+		}
+		p.f("\n")
+	}
 }
 
 func loadTable(p *mdWriter, l *load.Summary) {

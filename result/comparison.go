@@ -14,6 +14,9 @@ type Comparison struct {
 	// Moved are the database metrics that moved most in the same window, when a measure
 	// regressed, one line each.
 	Moved []string `json:"moved,omitempty"`
+	// Changed are the series whose one label changed between the sides (a statement's
+	// plan_hash_value), one line each, whatever the verdict.
+	Changed []string `json:"changed,omitempty"`
 }
 
 // Measure is the comparison of one measure of one operation.

@@ -11,6 +11,7 @@ import (
 	"github.com/dbharness/dbharness/collectors/querytext"
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/workloads"
+	"github.com/dbharness/dbharness/workloads/load"
 )
 
 func analysisSentences(w *World) []Sentence {
@@ -123,7 +124,12 @@ func (w *World) analyze(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("%s has no analysis on top of its collectors yet", db.engine)
 	}
-	findings, err := a.Analyze(ctx)
+	var findings []collectors.Finding
+	if la, ok := a.(collectors.LoadAnalyzer); ok && w.lastLoad != nil {
+		findings, err = la.AnalyzeLoad(ctx, loadWindow(w.lastLoad))
+	} else {
+		findings, err = a.Analyze(ctx)
+	}
 	if err != nil {
 		return w.explain(fmt.Errorf("analyze %s at %s: %w", db.engine, db.inst.Info().Address, err))
 	}
@@ -135,6 +141,23 @@ func (w *World) analyze(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// loadWindow is what a LoadAnalyzer is told of a load: its intervals, in clock time.
+func loadWindow(s *load.Summary) collectors.LoadWindow {
+	end := s.End
+	if end.IsZero() {
+		end = s.Start.Add(s.Duration)
+	}
+	win := collectors.LoadWindow{Workload: s.Workload, Start: s.Start, End: end}
+	for _, iv := range s.Intervals {
+		li := collectors.LoadInterval{Start: s.Start.Add(iv.Start), Length: iv.Length}
+		for _, op := range iv.PerOp {
+			li.Ops = append(li.Ops, collectors.IntervalOp{Name: op.Name, Count: op.Ops, Errors: op.Errors, P50: op.P50, P95: op.P95, P99: op.P99})
+		}
+		win.Intervals = append(win.Intervals, li)
+	}
+	return win
 }
 
 // gaps are the reasons the last analysis could not look for findings of kind.

@@ -85,6 +85,9 @@ type Report struct {
 	// Attribution lists the database metrics that moved most between the baseline's runs
 	// and the candidate's, when a measure regressed.
 	Attribution []Moved `json:"attribution,omitempty"`
+	// Changed are the labelled series whose one label changed between the sides (a
+	// statement's plan), whatever the verdict.
+	Changed []LabelChange `json:"changed,omitempty"`
 	// Shifts are the change points of the baseline's history with the candidate runs
 	// appended (AddHistory); HistoryRuns is how many runs that history had.
 	Shifts      []Shift `json:"shifts,omitempty"`
@@ -181,6 +184,7 @@ func Compare(name string, baseline, candidate []store.Run, opts Options) *Report
 	}
 	rep.Verdict = overall(rep.Rows)
 	rep.DecidedBy = decidedBy(rep.Rows, rep.Verdict)
+	rep.Changed = LabelChanges(baseline, candidate)
 	if rep.Verdict == stats.Regressed {
 		rep.Attribution = Attribute(baseline, candidate, opts.Top, opts.MinEffect)
 	}

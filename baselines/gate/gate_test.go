@@ -406,3 +406,56 @@ func TestOneRunPerSideShowsItsSecondsInterval(t *testing.T) {
 		t.Errorf("the row does not say what its interval shows: %q", row.Warnings)
 	}
 }
+
+// A statement that ran with another plan in the candidate's runs is reported with the label
+// that changed; series that differ in more than one label (another statement) are not.
+func TestLabelChangesNameANewPlan(t *testing.T) {
+	series := func(plan, sqlID, text string) string {
+		return store.SeriesName("oracledb_top_sql_elapsed_seconds_total",
+			map[string]string{"inst_id": "1", "sql_id": sqlID, "plan_hash_value": plan, "sql_text": text})
+	}
+	run := func(names ...string) store.Run {
+		r := store.Run{Metrics: map[string]store.Metric{"oracledb_top_sql_elapsed_seconds_total": {Stat: store.PerSecond, Value: 1}}}
+		for _, n := range names {
+			r.Metrics[n] = store.Metric{Stat: store.PerSecond, Value: 0.2}
+		}
+		return r
+	}
+	const upd = "UPDATE accounts SET balance = balance + :1 WHERE id = :2"
+	base := []store.Run{run(series("2843271099", "7x3ad0bgmyv4k", upd), series("1311255720", "g4y6nw3tts7cc", "SELECT balance FROM accounts WHERE id = :1"))}
+	cand := []store.Run{run(series("1094335251", "7x3ad0bgmyv4k", upd), series("3884345238", "an4ks8dpbkz1s", "INSERT INTO entries VALUES (:1)"))}
+	got := LabelChanges(base, cand)
+	if len(got) != 1 {
+		t.Fatalf("changes %+v, want the update's plan only", got)
+	}
+	c := got[0]
+	if c.Label != "plan_hash_value" || c.From[0] != "2843271099" || c.To[0] != "1094335251" || !strings.Contains(c.Series, `sql_id="7x3ad0bgmyv4k"`) {
+		t.Errorf("change %+v", c)
+	}
+	if !strings.Contains(c.Text, "plan_hash_value 2843271099 → 1094335251") {
+		t.Errorf("text %q", c.Text)
+	}
+	if same := LabelChanges(base, base); len(same) != 0 {
+		t.Errorf("the same series on both sides: %+v", same)
+	}
+	rep := Compare("oracle/plsql-bank", base, cand, Options{})
+	if len(rep.Changed) != 1 || len(rep.Summary().Changed) != 1 {
+		t.Errorf("the report's changes %+v", rep.Changed)
+	}
+}
+
+func TestParseSeriesNameReadsWhatSeriesNameWrites(t *testing.T) {
+	labels := map[string]string{"sql_text": `SELECT "A", x FROM t WHERE y = '{,}'`, "inst_id": "1"}
+	metric, got, ok := ParseSeriesName(store.SeriesName("m_total", labels))
+	if !ok || metric != "m_total" || len(got) != 2 || got["sql_text"] != labels["sql_text"] || got["inst_id"] != "1" {
+		t.Errorf("ParseSeriesName = %q, %v, %v", metric, got, ok)
+	}
+	if m, l, ok := ParseSeriesName("plain_total"); !ok || m != "plain_total" || l != nil {
+		t.Errorf("a name without labels: %q %v %v", m, l, ok)
+	}
+	for _, bad := range []string{`m{a="x"`, `m{a=x}`, `m{="x"}`} {
+		if _, _, ok := ParseSeriesName(bad); ok {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}

@@ -60,6 +60,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(r.Changed) > 0 {
+		b.WriteString("Series whose label changed between the sides (a new plan, a new role):\n\n")
+		for _, c := range r.Changed {
+			fmt.Fprintf(&b, "- `%s`\n", c.Text)
+		}
+		b.WriteString("\n")
+	}
 	if r.HistoryRuns > 0 {
 		writeShifts(&b, r)
 	}
@@ -177,6 +184,9 @@ func (r *Report) Summary() result.Comparison {
 	}
 	for _, m := range r.Attribution {
 		c.Moved = append(c.Moved, m.Text)
+	}
+	for _, ch := range r.Changed {
+		c.Changed = append(c.Changed, ch.Text)
 	}
 	return c
 }

@@ -6,7 +6,7 @@
 //
 // Note: written by hand because the database drivers run one statement at a time and no
 // well-kept Go library splits scripts across dialects; the rules are the clients' (psql,
-// mysql, sqlplus's "/" is not supported: Oracle scripts end PL/SQL blocks with ";" here).
+// mysql, and SQL*Plus's blocks that end at a line holding only "/").
 package sqlscript
 
 import (
@@ -30,6 +30,12 @@ type Dialect struct {
 	// case), and semicolons then do not: the script goes to the server in batches, as
 	// clients with a batch separator send it (sqlcmd's GO), bodies with semicolons whole.
 	Batch string
+	// BlockStart, with Batch, is asked about each statement's first words (upper case,
+	// comments left out, single spaces): true means the statement is a block whose
+	// semicolons are its own (a procedure body), so it ends only at a Batch line or at the
+	// end of the script, and keeps its last semicolon; the other statements end at
+	// semicolons as without Batch (SQL*Plus: SQL ends at ";", PL/SQL at a "/" line).
+	BlockStart func(head string) bool
 }
 
 // The dialects.
@@ -53,6 +59,7 @@ func Split(script string, d Dialect) ([]Statement, error) {
 		}
 	}
 	atLineStart := true
+	block, decided := false, false
 	for i := 0; i < len(script); {
 		c := script[i]
 		if d.Batch != "" && atLineStart {
@@ -64,8 +71,12 @@ func Split(script string, d Dialect) ([]Statement, error) {
 				flush(i)
 				i += len(rest)
 				start, startLine = i, line
+				block, decided = false, false
 				continue
 			}
+		}
+		if d.Batch != "" && d.BlockStart != nil && !decided && !isSpace(c) && !strings.HasPrefix(script[i:], "--") && !strings.HasPrefix(script[i:], "/*") {
+			block, decided = d.BlockStart(head(script[i:])), true
 		}
 		if d.Delimiter && atLineStart {
 			rest := script[i:]
@@ -89,10 +100,11 @@ func Split(script string, d Dialect) ([]Statement, error) {
 			if strings.TrimSpace(script[start:i]) == "" {
 				startLine = line
 			}
-		case d.Batch == "" && strings.HasPrefix(script[i:], delim):
+		case !(d.Batch != "" && (d.BlockStart == nil || block)) && strings.HasPrefix(script[i:], delim):
 			flush(i)
 			i += len(delim)
 			start, startLine = i, line
+			decided = false
 		case c == '-' && strings.HasPrefix(script[i:], "--"), c == '#' && d.HashComments:
 			for i < len(script) && script[i] != '\n' {
 				i++
@@ -130,6 +142,22 @@ func Split(script string, d Dialect) ([]Statement, error) {
 	}
 	flush(len(script))
 	return out, nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// head returns the first words of s, upper case and single-spaced, up to the first
+// character that is no letter, digit, _ or $ (an opening parenthesis, a quote, ...).
+func head(s string) string {
+	end := len(s)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(isSpace(c) || c == '_' || c == '$' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') || i >= 200 {
+			end = i
+			break
+		}
+	}
+	return strings.ToUpper(strings.Join(strings.Fields(s[:end]), " "))
 }
 
 // closeQuote returns the index after the quote that closes the one at s[i].

@@ -92,7 +92,7 @@ func TestSplitErrorsNameTheLine(t *testing.T) {
 func FuzzSplit(f *testing.F) {
 	f.Add("SELECT 'a;b'; SELECT $$c;d$$;\nDELIMITER //\nx//")
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, d := range []Dialect{PostgreSQL, MySQL, Standard, {Batch: "GO"}} {
+		for _, d := range []Dialect{PostgreSQL, MySQL, Standard, {Batch: "GO"}, {Batch: "/", BlockStart: func(h string) bool { return strings.HasPrefix(h, "BEGIN") }}} {
 			sts, err := Split(s, d)
 			if err != nil {
 				continue
@@ -104,4 +104,50 @@ func FuzzSplit(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A dialect with blocks: a statement whose first words open a block keeps its semicolons and
+// ends at a line holding only "/", which also ends a plain statement.
+func TestSplitBlocksEndAtASlashLine(t *testing.T) {
+	d := Dialect{Batch: "/", BlockStart: func(head string) bool {
+		return strings.HasPrefix(head, "BEGIN") || strings.HasPrefix(head, "CREATE BLOCK")
+	}}
+	script := `CREATE TABLE t (a int, b varchar(10) DEFAULT 'x;/');
+-- a block follows
+create block p(n int) as
+begin
+  insert into t values (n, 'y;z');
+  /* no end; here */
+end;
+/
+BEGIN p(1); END;
+  /
+SELECT a FROM t
+/
+SELECT 'a/b' FROM t;
+BEGIN p(2); END;`
+	got, err := Split(script, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Statement{
+		{"CREATE TABLE t (a int, b varchar(10) DEFAULT 'x;/')", 1},
+		{"-- a block follows\ncreate block p(n int) as\nbegin\n  insert into t values (n, 'y;z');\n  /* no end; here */\nend;", 2},
+		{"BEGIN p(1); END;", 9},
+		{"SELECT a FROM t", 11},
+		{"SELECT 'a/b' FROM t", 13},
+		{"BEGIN p(2); END;", 14},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d statements: %+v", len(got), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("statement %d = %q (line %d), want %q (line %d)", i+1, got[i].Text, got[i].Line, want[i].Text, want[i].Line)
+		}
+	}
+	// Without blocks the same script splits at every semicolon.
+	if plain, _ := Split(script, Standard); len(plain) <= len(want) {
+		t.Errorf("the standard dialect split it into %d statements, want more than %d", len(plain), len(want))
+	}
 }
