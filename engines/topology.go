@@ -1,6 +1,9 @@
 package engines
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Node is one process of a multi-process instance: a Redis cluster node, a sentinel, a
 // replica, a ring member.
@@ -40,4 +43,26 @@ type Faults interface {
 	Primary(ctx context.Context, group string) (Node, error)
 	// Healthy returns nil when the topology serves fully, else what is wrong.
 	Healthy(ctx context.Context) error
+}
+
+// A ReplicaLag is how far one replica is behind the primary it replicates from.
+type ReplicaLag struct {
+	Node string `json:"node"`
+	Addr string `json:"addr"`
+	// Lag is how long ago the primary committed the oldest transaction the replica has not
+	// applied yet; 0 when it has applied everything. Engines that learn the primary's
+	// commits by asking resolve it to the interval between calls.
+	Lag time.Duration `json:"lag"`
+	// Behind counts the transactions the primary has that the replica has not applied.
+	Behind int64 `json:"behind"`
+	// Problem says why the replica does not replicate now (down, paused, a stopped
+	// thread, an error), "" when it does.
+	Problem string `json:"problem,omitempty"`
+}
+
+// A ReplicationLagger is an optional Instance capability of replicated topologies: how far
+// behind each replica is now. The steps sample it while workloads run (`replication lag
+// stays below 1s`) and poll it (`the replicas catch up within 10s`).
+type ReplicationLagger interface {
+	ReplicationLag(ctx context.Context) ([]ReplicaLag, error)
 }
