@@ -34,9 +34,9 @@ func (Engine) Name() string { return Name }
 // Describe gives the words scenarios use for PostgreSQL.
 func (Engine) Describe() engines.Description {
 	return engines.Description{
-		Display:      "PostgreSQL",
-		Aliases:      []string{"Postgres", "PG"},
-		Flavors:      []engines.Flavor{{Name: "postgresql", Display: "PostgreSQL"}},
+		Display: "PostgreSQL",
+		Aliases: []string{"Postgres", "PG"},
+		Flavors: []engines.Flavor{{Name: "postgresql", Display: "PostgreSQL"}},
 		Topologies: []engines.TopologyForm{
 			{Phrase: `primary with (\d+) replicas?(?: and synchronous_commit (off|local|remote_write|on|remote_apply))?`,
 				Example: "primary with 2 replicas",

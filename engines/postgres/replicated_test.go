@@ -275,7 +275,7 @@ func TestReplicatedSpecsTheEngineRefuses(t *testing.T) {
 	for name, spec := range map[string]engines.Spec{
 		"managed setting": {Provider: engines.ProviderNative, Topology: postgres.ReplicatedTopology(1, ""),
 			Settings: map[string]string{"primary_conninfo": "host=x"}},
-		"docker": {Provider: engines.ProviderDocker, Topology: postgres.ReplicatedTopology(1, "")},
+		"docker":   {Provider: engines.ProviderDocker, Topology: postgres.ReplicatedTopology(1, "")},
 		"bad sync": {Provider: engines.ProviderNative, Topology: postgres.ReplicatedTopology(1, "sometimes")},
 		"too many": {Provider: engines.ProviderNative, Topology: postgres.ReplicatedTopology(9, "")},
 	} {
@@ -289,4 +289,3 @@ func TestReplicatedSpecsTheEngineRefuses(t *testing.T) {
 		}
 	}
 }
-
