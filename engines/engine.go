@@ -94,6 +94,15 @@ type Instance interface {
 	Stop(ctx context.Context) error
 }
 
+// ServerProcesses is an optional Instance capability of servers the harness runs as local
+// processes: the pid of each server's main process. Its descendants count with it (a
+// PostgreSQL backend makes itself a group leader of its own, but stays the postmaster's
+// child), so the servers' CPU can be measured apart from the harness's and the machine's
+// other work.
+type ServerProcesses interface {
+	ServerPIDs() []int
+}
+
 // Killer is an optional Instance capability: kill the server abruptly (SIGKILL), for fault
 // scenarios and for tests of what happens when the database dies mid-run.
 type Killer interface {
@@ -189,6 +198,13 @@ func Resolve(ctx context.Context, e Engine, p Provider) (Provider, error) {
 
 // ErrUnsupported is returned by an optional capability the instance's provider lacks.
 var ErrUnsupported = errors.New("not supported by this engine or provider")
+
+// ErrUnavailable is wrapped by an engine's Start (or a workload's Prepare) when what the
+// scenario asks for cannot run here at all: a topology that needs a Docker engine where none
+// answers, an operation the flavor this machine runs lacks. The scenario is then skipped
+// with the error's reason instead of failed; an engine wraps it only where no install step
+// would help, so a missing package still fails.
+var ErrUnavailable = errors.New("not available here")
 
 // A StatementRunner is an optional Engine capability: run one statement (SQL, or the
 // database's command language) against an instance, for scenarios that change the database

@@ -87,6 +87,9 @@ func TestRedactDSN(t *testing.T) {
 		"postgres://bob@db/x (no password)":                       "postgres://bob@db/x (no password)",
 		"two: redis://:p1@a:1 and postgres://u:p2@b:2/db":         "two: redis://:xxxxx@a:1 and postgres://u:xxxxx@b:2/db",
 		"redis://:p@ss@h:1 (an unescaped @ in the password)":      "redis://:xxxxx@h:1 (an unescaped @ in the password)",
+		"http://h:9200/?api_key=c2VjcmV0Cg==&x=1":                 "http://h:9200/?api_key=xxxxx&x=1",
+		"https://h:9200?apikey=abc token=t0k":                     "https://h:9200?apikey=xxxxx token=xxxxx",
+		"num_tokens=16 keyspace=x":                                "num_tokens=16 keyspace=x",
 	} {
 		if got := engines.RedactDSN(in); got != want {
 			t.Errorf("RedactDSN(%q) = %q, want %q", in, got, want)

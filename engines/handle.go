@@ -17,6 +17,9 @@ type Handle struct {
 	ExitErr func() error
 	// Killer kills the server abruptly; nil if the provider cannot.
 	Killer func() error
+	// PIDs lists the pids of the server's main processes; nil when they are not the
+	// harness's to see (a container, an external server).
+	PIDs func() []int
 
 	once    sync.Once
 	stopErr error
@@ -68,6 +71,14 @@ func (h *Handle) Stop(ctx context.Context) error {
 		close(h.stopped)
 	})
 	return h.stopErr
+}
+
+// ServerPIDs lists the pids of the server's main processes (none when PIDs is nil).
+func (h *Handle) ServerPIDs() []int {
+	if h.PIDs == nil {
+		return nil
+	}
+	return h.PIDs()
 }
 
 // Kill kills the server abruptly, as a crash would.

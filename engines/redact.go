@@ -13,18 +13,20 @@ var (
 	// unescaped '@' in a password must not leave its tail in clear (redacting too much is
 	// the safe side).
 	urlPassword = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*):(\S*)@`)
-	// password=secret or password='se cret' in libpq key/value strings
-	kvPassword = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s"]+)`)
+	// password=secret or password='se cret' in libpq key/value strings; api_key=, apikey=,
+	// token= and secret= the same way (query parameters of HTTP DSNs carry API keys).
+	kvPassword = regexp.MustCompile(`(?i)(\b(?:password|api[_-]?key|access[_-]?token|token|secret)\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s"&]+)`)
 )
 
 // Redacted is what a password is replaced with.
 const Redacted = "xxxxx"
 
-// RedactDSN returns text with every password in a URL or key=value connection string
-// replaced by Redacted. Use it on anything that may quote a DSN before it is logged,
+// RedactDSN returns text with every password in a URL or key=value connection string (and
+// every api_key=, token= or secret= value) replaced by Redacted. Use it on anything that may quote a DSN before it is logged,
 // reported or returned as an error.
 func RedactDSN(text string) string {
-	if !strings.Contains(text, "@") && !strings.Contains(strings.ToLower(text), "password") {
+	if lower := strings.ToLower(text); !strings.Contains(text, "@") && !strings.Contains(lower, "password") &&
+		!strings.Contains(lower, "key") && !strings.Contains(lower, "token") && !strings.Contains(lower, "secret") {
 		return text
 	}
 	text = urlPassword.ReplaceAllString(text, "${1}:"+Redacted+"@")

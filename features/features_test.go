@@ -101,8 +101,9 @@ func TestExpectedFailuresFailWithTheirReasons(t *testing.T) {
 			}
 		}
 		if strings.Contains(failed[0], "regression against the baseline") {
-			if len(s.Comparisons) != 1 || s.Comparisons[0].Verdict != "regressed" || len(s.Comparisons[0].Moved) == 0 {
-				t.Errorf("%s: the result should record the regressed verdict and the moved metrics, got %+v", s.Name, s.Comparisons)
+			// The first comparison created the baseline, the second found the regression.
+			if len(s.Comparisons) != 2 || s.Comparisons[0].Verdict != "created" || s.Comparisons[1].Verdict != "regressed" || len(s.Comparisons[1].Moved) == 0 {
+				t.Errorf("%s: the result should record the baseline's creation, then the regressed verdict and the moved metrics, got %+v", s.Name, s.Comparisons)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/result"
 	"github.com/dbharness/dbharness/workloads"
 )
@@ -72,7 +73,11 @@ func (w *World) loadDatasetOf(ctx context.Context, name string, ds workloads.Dat
 }
 
 func (w *World) target() workloads.Target {
-	return workloads.Target{Engine: w.db.engine, DSN: w.db.inst.DSN()}
+	t := workloads.Target{Engine: w.db.engine, DSN: w.db.inst.DSN()}
+	if g, ok := w.db.inst.(engines.ServerProcesses); ok {
+		t.ServerPIDs = g.ServerPIDs
+	}
+	return t
 }
 
 // loaded says whether this scenario loaded the dataset.

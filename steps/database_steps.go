@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -141,7 +142,7 @@ func (w *World) start(ctx context.Context, name string, spec engines.Spec) error
 		w.rec.Engine = &info
 	}
 	if err != nil {
-		return fmt.Errorf("start %s: %s", eng.Name(), engines.RedactDSN(err.Error()))
+		return w.skipUnavailable(err, fmt.Errorf("start %s: %s", eng.Name(), engines.RedactDSN(err.Error())))
 	}
 	w.opts.Logger.Info("database started", "engine", eng.Name(), "address", inst.Info().Address, "took", time.Since(started).Round(time.Millisecond))
 	coll, err := collectors.Open(ctx, eng.Name(), inst.DSN(), collectors.WithLogger(w.opts.Logger))
@@ -154,6 +155,17 @@ func (w *World) start(ctx context.Context, name string, spec engines.Spec) error
 	}
 	w.ensureSampler(ctx)
 	return nil
+}
+
+// skipUnavailable turns an error that wraps engines.ErrUnavailable into a skip of the
+// scenario (godog.ErrSkip) with the reason, which the record keeps, and returns other
+// errors as they are (shown).
+func (w *World) skipUnavailable(cause, shown error) error {
+	if !errors.Is(cause, engines.ErrUnavailable) {
+		return shown
+	}
+	w.skipped = engines.RedactDSN(shown.Error())
+	return fmt.Errorf("%w: %s", godog.ErrSkip, w.skipped)
 }
 
 func scrapeInterval(every string) (time.Duration, error) {

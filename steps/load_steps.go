@@ -154,7 +154,7 @@ func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options)
 	}
 	run, err := workloads.ForRun(ctx, wl, w.target())
 	if err != nil {
-		return nil, opts, nil, w.explain(fmt.Errorf("workload %q: %w", name, err))
+		return nil, opts, nil, w.skipUnavailable(err, w.explain(fmt.Errorf("workload %q: %w", name, err)))
 	}
 	if len(w.abortOn) > 0 {
 		if err := thresholds.CheckOps(w.abortOn, workloads.OperationNames(run)); err != nil {

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -75,7 +76,7 @@ func InitializeScenario(sc *godog.ScenarioContext, opts Options) {
 	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
 		// Note: a step may quote a secret (ALTER ROLE ... PASSWORD '...'): the record never does.
 		c := result.Check{Step: querytext.Secrets(st.Text), Status: status.String(), Passed: status == godog.StepPassed}
-		if err != nil && status == godog.StepFailed {
+		if err != nil && (status == godog.StepFailed || status == godog.StepSkipped) {
 			c.Message = querytext.Secrets(err.Error())
 		}
 		w.rec.Checks = append(w.rec.Checks, c)
@@ -83,7 +84,12 @@ func InitializeScenario(sc *godog.ScenarioContext, opts Options) {
 	})
 	sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
 		w.rec.Status = "passed"
-		if err != nil {
+		if w.skipped != "" {
+			// Note: a scenario skipped because this machine cannot run it keeps its reason.
+			w.rec.Status = "skipped"
+			w.rec.Warnings = append(w.rec.Warnings, "skipped: "+w.skipped)
+		}
+		if err != nil && !errors.Is(err, godog.ErrSkip) {
 			w.rec.Status = "failed"
 			w.rec.Errors = append(w.rec.Errors, engines.RedactDSN(err.Error()))
 		}

@@ -83,6 +83,8 @@ type World struct {
 	datasets map[string]bool
 	// wrap, if not nil, wraps every workload before it runs (a session's calibration delay).
 	wrap func(workloads.Workload) workloads.Workload
+	// skipped is why the scenario was skipped: what it needs is not available here.
+	skipped string
 }
 
 // database is a started engine and what watches it.

@@ -22,6 +22,11 @@ import (
 type Target struct {
 	Engine string
 	DSN    string
+	// ServerPIDs, if not nil, lists the main processes of the servers behind the DSN, when
+	// the harness runs them (native): the load engine counts their CPU (and their
+	// descendants') apart, for the cost per operation and to tell the neighbours' load from
+	// the servers'.
+	ServerPIDs func() []int
 }
 
 // Address returns host:port of the DSN, without credentials.

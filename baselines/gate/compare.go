@@ -89,6 +89,13 @@ type Report struct {
 	// Warnings are problems that do not stop the comparison: different machines, engines
 	// or loads on the two sides, too few runs.
 	Warnings []string `json:"warnings,omitempty"`
+	// Machine compares what the machine did on each side (nil when the runs did not
+	// measure it); Busy, when set, says the sides' neighbours differed enough to explain a
+	// change of the wall-clock measures, which then decide nothing.
+	Machine *MachineSides `json:"machine,omitempty"`
+	Busy    string        `json:"busy,omitempty"`
+	// DecidedBy lists the measures whose verdict is the report's.
+	DecidedBy []string `json:"decided_by,omitempty"`
 }
 
 // A Row is the comparison of one measure of one operation.
@@ -107,6 +114,8 @@ type Row struct {
 	Verdict    stats.Verdict `json:"verdict"`
 	RunsNeeded int           `json:"runs_needed,omitempty"`
 	Warnings   []string      `json:"warnings,omitempty"`
+	// wallClock rows (throughput, latency) move with the machine's other work.
+	wallClock bool
 }
 
 // Compare compares candidate runs with baseline runs: every measure of every operation
@@ -140,7 +149,19 @@ func Compare(name string, baseline, candidate []store.Run, opts Options) *Report
 		rep.Warnings = append(rep.Warnings, "the two sides have no operation in common: they ran different workloads")
 		return rep
 	}
+	for _, m := range costKinds() {
+		b, okB := runValues(baseline, m)
+		c, okC := runValues(candidate, m)
+		if okB && okC {
+			rep.Rows = append(rep.Rows, compareValues("*", m, b, c, opts))
+		}
+	}
+	rep.Machine = machineSides(baseline, candidate)
+	if rep.Machine != nil {
+		rep.Busy = rep.Machine.explains(rep.Rows)
+	}
 	rep.Verdict = overall(rep.Rows)
+	rep.DecidedBy = decidedBy(rep.Rows, rep.Verdict)
 	if rep.Verdict == stats.Regressed {
 		rep.Attribution = Attribute(baseline, candidate, opts.Top, opts.MinEffect)
 	}
@@ -148,8 +169,12 @@ func Compare(name string, baseline, candidate []store.Run, opts Options) *Report
 }
 
 func compareMeasure(op string, m measure, baseline, candidate []store.Run, opts Options) Row {
-	b, c := values(baseline, op, m), values(candidate, op, m)
-	row := Row{Operation: op, Measure: m.name}
+	return compareValues(op, m, values(baseline, op, m), values(candidate, op, m), opts)
+}
+
+// compareValues compares one measure's values of the two sides.
+func compareValues(op string, m measure, b, c []float64, opts Options) Row {
+	row := Row{Operation: op, Measure: m.name, wallClock: m.wallClock}
 	if m.name == "error rate" {
 		if allZero(b) && allZero(c) {
 			row.Baseline, row.Candidate, row.Ratio = 0, 0, 1
@@ -185,6 +210,21 @@ func allZero(x []float64) bool {
 		}
 	}
 	return true
+}
+
+// decidedBy lists the rows whose verdict is v ("p95 of transfer"), or none when nothing
+// moved.
+func decidedBy(rows []Row, v stats.Verdict) []string {
+	if v == stats.Unchanged {
+		return nil
+	}
+	var out []string
+	for _, r := range rows {
+		if r.Verdict == v {
+			out = append(out, opName(r.Operation)+" "+r.Measure)
+		}
+	}
+	return out
 }
 
 // overall is the verdict of a set of rows: the worst of them.

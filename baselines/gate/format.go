@@ -66,7 +66,7 @@ func FormatMeasure(measure string, v float64) string { return formatValue(measur
 // formatValue writes a measure's value in its unit.
 func formatValue(measure string, v float64) string {
 	switch measure {
-	case "p95", "p99", "p50":
+	case "p95", "p99", "p50", MeasureServerCPU, MeasureClientCPU:
 		return formatSeconds(v)
 	case "error rate":
 		if math.IsNaN(v) {

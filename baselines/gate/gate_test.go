@@ -3,6 +3,7 @@ package gate
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/dbharness/dbharness/baselines/stats"
 	"github.com/dbharness/dbharness/baselines/store"
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/machine"
 	"github.com/dbharness/dbharness/result"
 )
 
@@ -295,5 +297,52 @@ func TestAttributionNamesTheStatementThatMoved(t *testing.T) {
 		if m.Metric == other {
 			t.Errorf("the unchanged SELECT moved: %+v", m)
 		}
+	}
+}
+
+// withMachine gives runs what the machine did: neighbours CPUs of other work, the servers'
+// CPU per operation.
+func withMachine(runs []store.Run, neighbours, pressure, serverCPUPerOp float64) []store.Run {
+	for i := range runs {
+		ops := float64(runs[i].Total.Count)
+		runs[i].Machine = &machine.Usage{Seconds: 10, CPUs: 2, OtherCPU: neighbours * 10, CPUPressure: pressure,
+			ServerCPU: serverCPUPerOp * ops * (1 + noise[i%len(noise)]), ServersSeen: true, ClientCPU: 0.2 * ops / 10000 * (1 + otherNoise[i%len(otherNoise)])}
+	}
+	return runs
+}
+
+// A candidate that is slower because its machine was busier is not called regressed: the
+// verdict is inconclusive, says the machine was busy with the figures, and the CPU per
+// operation (unchanged) still decides. The same slowdown on equally quiet machines is a
+// regression, and so is a server CPU per operation that grew, busy or not.
+func TestABusyMachineExplainsASlowdownButNotACostIncrease(t *testing.T) {
+	side := func(opsPerSec, p95 float64, dev []float64) []store.Run {
+		var runs []store.Run
+		for _, d := range dev {
+			runs = append(runs, synthRun(opsPerSec, p95, d, nil))
+		}
+		return runs
+	}
+	quiet := withMachine(side(1000, 2, noise), 0.02, 0.03, 0.0005)
+	busy := withMachine(side(800, 3, otherNoise), 1.3, 0.55, 0.0005)
+	rep := Compare("pg/x", quiet, busy, Options{})
+	if rep.Verdict != stats.Inconclusive || rep.Busy == "" || !strings.Contains(rep.Busy, "neighbours 0.02 → 1.3 CPUs") {
+		t.Fatalf("verdict %s, busy %q; want inconclusive because the candidate's machine was busier", rep.Verdict, rep.Busy)
+	}
+	var md bytes.Buffer
+	rep.WriteMarkdown(&md)
+	if !strings.Contains(md.String(), "inconclusive: machine busy") || !strings.Contains(md.String(), "server CPU/op") {
+		t.Errorf("markdown does not say the machine was busy or show the cost:\n%s", md.String())
+	}
+
+	calm := withMachine(side(800, 3, otherNoise), 0.03, 0.04, 0.0005)
+	if rep := Compare("pg/x", quiet, calm, Options{}); rep.Verdict != stats.Regressed || rep.Busy != "" {
+		t.Errorf("the same slowdown on a quiet machine: verdict %s, busy %q; want regressed", rep.Verdict, rep.Busy)
+	}
+
+	costly := withMachine(side(800, 3, otherNoise), 1.3, 0.55, 0.0007)
+	rep = Compare("pg/x", quiet, costly, Options{})
+	if rep.Verdict != stats.Regressed || !slices.Contains(rep.DecidedBy, "all operations server CPU/op") {
+		t.Errorf("40%% more server CPU per operation on a busy machine: verdict %s decided by %v; want regressed by the cost", rep.Verdict, rep.DecidedBy)
 	}
 }

@@ -15,9 +15,25 @@ import (
 // that moved in the same window, and the warnings.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### Baseline `%s`: %s\n\n", r.Name, r.Verdict)
+	verdict := string(r.Verdict)
+	if r.Busy != "" && r.Verdict == stats.Inconclusive {
+		verdict += ": machine busy"
+	}
+	fmt.Fprintf(&b, "### Baseline `%s`: %s\n\n", r.Name, verdict)
 	fmt.Fprintf(&b, "%d baseline runs, %d candidate runs. A regression is more than %s worse at %s confidence.\n\n",
 		r.BaselineRuns, r.CandidateRuns, percent(r.Threshold), percent(r.Confidence))
+	if len(r.DecidedBy) > 0 {
+		fmt.Fprintf(&b, "Decided by: %s.\n\n", strings.Join(r.DecidedBy, ", "))
+	}
+	if m := r.Machine; m != nil {
+		fmt.Fprintf(&b, "Machine (mean per run, baseline → candidate): neighbours %s → %s CPUs, CPU pressure %s → %s, steal %s → %s.",
+			formatNumber(m.Baseline.Neighbours), formatNumber(m.Candidate.Neighbours), percent(m.Baseline.CPUPressure),
+			percent(m.Candidate.CPUPressure), percent(m.Baseline.Steal), percent(m.Candidate.Steal))
+		if r.Busy != "" {
+			fmt.Fprintf(&b, " **%s**: the throughput and latency changes it explains decide nothing; the CPU per operation still does.", r.Busy)
+		}
+		b.WriteString("\n\n")
+	}
 	if len(r.Rows) > 0 {
 		fmt.Fprintf(&b, "| measure | baseline | candidate | delta (%s CI) | p | verdict |\n", percent(stats.DefaultConfidence))
 		b.WriteString("|---|--:|--:|--:|--:|---|\n")

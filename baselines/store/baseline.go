@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/dbharness/dbharness/machine"
 	"time"
 
 	"github.com/dbharness/dbharness/engines"
@@ -62,6 +63,9 @@ type Run struct {
 	// (named "*").
 	Operations []Measures `json:"operations"`
 	Total      Measures   `json:"total"`
+	// Machine is what the machine did during the run (nil for runs recorded before it was
+	// measured): the servers' and the harness's CPU, and the neighbours'.
+	Machine *machine.Usage `json:"machine,omitempty"`
 
 	// Intervals are the run's per-interval samples (one a second by default), all
 	// operations together: for plots and for telling a steady run from one that drifted.

@@ -41,7 +41,7 @@ func FromLoad(env result.Environment, info *engines.Info, s *load.Summary, metri
 		Workload: s.Workload, WorkloadHash: s.WorkloadHash, Dataset: s.Dataset, Executor: s.Executor, Options: opts,
 		Seed: s.Seed, VUSeeds: slices.Clone(s.VUSeeds),
 		Start: s.Start, Duration: s.Duration, Partial: s.Stopped != "",
-		Total: measures(s.Total),
+		Total: measures(s.Total), Machine: s.Machine,
 	}
 	if info != nil {
 		c := *info

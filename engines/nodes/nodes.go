@@ -471,6 +471,21 @@ func (s *Set) stopBatch(ctx context.Context, batch []*Node) error {
 	return errors.Join(errs...)
 }
 
+// ProcessGroups lists the process groups of the running nodes whose member is a local
+// process (it has a Pid): each leads its own group.
+func (s *Set) ServerPIDs() []int {
+	var out []int
+	for _, n := range s.Nodes() {
+		n.mu.Lock()
+		m, state := n.member, n.state
+		n.mu.Unlock()
+		if p, ok := m.(interface{ Pid() int }); ok && state != Killed && state != Stopped {
+			out = append(out, p.Pid())
+		}
+	}
+	return out
+}
+
 // Stopping says whether StopAll has begun.
 func (s *Set) Stopping() bool {
 	s.mu.Lock()

@@ -185,6 +185,7 @@ func launch(ctx context.Context, spec engines.Spec, binDir, dir, data string, ru
 		Exited:     proc.Done(),
 		ExitErr:    proc.Err,
 		Killer:     proc.Kill,
+		PIDs:       func() []int { return []int{proc.Pid()} }, // the postmaster; backends are its children
 	}
 	if err := prepare(ctx, dsn, spec, &h.Meta); err != nil {
 		return h, err // half-started: the caller stops it

@@ -71,6 +71,9 @@ func (in *instance) Err() error { return in.set.Err() }
 
 func (in *instance) node(name string) (*node, error) { return in.set.Node(name) }
 
+// ProcessGroups lists the process groups of the nodes we run as local processes.
+func (in *instance) ServerPIDs() []int { return in.set.ServerPIDs() }
+
 func (in *instance) byAddr(addr string) (*node, bool) { return in.set.ByAddr(addr) }
 
 func (in *instance) dataNodes() []*node { return in.set.Of(kindData) }

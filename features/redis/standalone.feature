@@ -9,7 +9,7 @@ Feature: Redis under load: latency, metrics and what the analysis sees
     And the "keys" dataset at scale 1
     When the "get-set" workload runs for 3s with 4 workers
     Then the error rate is below 0.1%
-    And the p99 latency of "get" is below 50ms
+    And the p99 latency of "get" is below 250ms
     And the metric "redis_commands_processed_total" increases by at least 1000
     And the metric "redis_keyspace_hits_total" increases by at least 1000
     And the analysis finds a key-pattern "dbh:key:{id}" with at least 9000 keys
@@ -27,7 +27,7 @@ Feature: Redis under load: latency, metrics and what the analysis sees
     Given a Redis database
     When the "pubsub" workload runs for 3s with 2 workers
     Then the error rate is below 0.1%
-    And the p99 latency of "deliver" is below 100ms
+    And the p99 latency of "deliver" is below 500ms
 
   Scenario: a small maxmemory evicts keys, and the metrics show it
     Given a Redis database with these settings:
@@ -43,4 +43,4 @@ Feature: Redis under load: latency, metrics and what the analysis sees
     And the "ycsb" dataset at scale 1
     When the "ycsb-b" workload runs for 3s with 4 workers
     Then the error rate is below 0.1%
-    And the p95 latency of "read" is below 50ms
+    And the p95 latency of "read" is below 250ms

@@ -89,6 +89,15 @@ func TestClassifyRealPostgresErrors(t *testing.T) {
 		}
 	}()
 	w.do = func(ctx context.Context, vu, op int, rng *rand.Rand) error {
+		// pgx closes a connection whose query timed out: each operation starts on a live one,
+		// so an earlier timeout never shows as this operation's connection error.
+		if conns[vu].IsClosed() {
+			nc, err := pgx.Connect(context.WithoutCancel(ctx), dsn)
+			if err != nil {
+				return err
+			}
+			conns[vu] = nc
+		}
 		c := conns[vu]
 		switch ops[op] {
 		case "syntax":
@@ -98,13 +107,7 @@ func TestClassifyRealPostgresErrors(t *testing.T) {
 			_, err := c.Exec(ctx, "INSERT INTO uniq VALUES (1)")
 			return err
 		case "slow":
-			_, err := c.Exec(ctx, "SELECT pg_sleep(1)")
-			if c.IsClosed() { // pgx closes a connection whose query timed out
-				nc, cerr := pgx.Connect(context.WithoutCancel(ctx), dsn)
-				if cerr == nil {
-					conns[vu] = nc
-				}
-			}
+			_, err := c.Exec(ctx, "SELECT pg_sleep(10)")
 			return err
 		case "refused":
 			cc, err := pgx.Connect(ctx, "postgres://postgres:s3cret@127.0.0.1:1/postgres?sslmode=disable&connect_timeout=2")
@@ -116,7 +119,7 @@ func TestClassifyRealPostgresErrors(t *testing.T) {
 		_, err := c.Exec(ctx, "SELECT 1")
 		return err
 	}
-	s, err := Run(ctx, w, testTarget, Options{Executor: "constant-vus", VUs: 2, Duration: 1500 * time.Millisecond, OpTimeout: 100 * time.Millisecond, Seed: 1})
+	s, err := Run(ctx, w, testTarget, Options{Executor: "constant-vus", VUs: 2, Duration: 3 * time.Second, OpTimeout: time.Second, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +130,14 @@ func TestClassifyRealPostgresErrors(t *testing.T) {
 			t.Errorf("%s never ran", op)
 			continue
 		}
-		if st.ErrorClasses[class] != st.Count {
-			t.Errorf("%s: classes %v of %d, want all %s; examples %v", op, st.ErrorClasses, st.Count, class, st.ErrorExamples)
+		// On a machine too busy for the operation's second, a timeout is a fair answer too:
+		// never another class.
+		others := st.Count - st.ErrorClasses[class]
+		if class != ClassTimeout {
+			others -= st.ErrorClasses[ClassTimeout]
+		}
+		if st.ErrorClasses[class] == 0 || others != 0 {
+			t.Errorf("%s: classes %v of %d, want %s (or timeout); examples %v", op, st.ErrorClasses, st.Count, class, st.ErrorExamples)
 		}
 		for _, ex := range st.ErrorExamples[class] {
 			if strings.Contains(ex, "s3cret") {
@@ -136,7 +145,7 @@ func TestClassifyRealPostgresErrors(t *testing.T) {
 			}
 		}
 	}
-	if okSt, _ := s.Op("ok"); okSt.Errors != 0 || okSt.Count == 0 {
+	if okSt, _ := s.Op("ok"); okSt.Errors != okSt.ErrorClasses[ClassTimeout] || okSt.Count == 0 {
 		t.Errorf("ok: %d of %d failed: %v", okSt.Errors, okSt.Count, okSt.ErrorExamples)
 	}
 	t.Logf("\n%s", s.Text())

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dbharness/dbharness/engines"
+	"github.com/dbharness/dbharness/machine"
 	"github.com/dbharness/dbharness/workloads"
 )
 
@@ -87,6 +88,12 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 		s.WorkloadHash = f.Fingerprint()
 	}
 
+	servers := func() []int { return nil }
+	if t.ServerPIDs != nil {
+		servers = t.ServerPIDs
+	}
+	before := machine.Take(servers())
+
 	runCtx, cancelRun := context.WithCancelCause(ctx)
 	defer cancelRun(nil)
 	p.start = start
@@ -103,6 +110,10 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 
 	s.End = time.Now()
 	s.Duration = s.End.Sub(s.Start)
+	// Note: the servers of the start too: one killed during the run still counts what it
+	// used until then.
+	use := machine.Between(before, machine.Take(append(before.Servers(), servers()...)))
+	s.Machine = &use
 	watchErr := stopProgress()
 	sealed, stuck := p.seal()
 	iv.collect(s.End)

@@ -23,7 +23,7 @@ func TestStopWhenDatabaseDies(t *testing.T) {
 	if !errors.Is(err, died) || s == nil || !strings.Contains(s.Stopped, "signal: killed") {
 		t.Fatalf("Run = %v; summary stopped %q", err, s.Stopped)
 	}
-	if s.Duration > 5*time.Second {
+	if s.Duration > 30*time.Second { // a minute if the death went unnoticed
 		t.Errorf("ran %s after the database died at 200ms", s.Duration)
 	}
 }

@@ -3,6 +3,7 @@ package load
 import (
 	"errors"
 	"fmt"
+	"github.com/dbharness/dbharness/machine"
 	"slices"
 	"sort"
 	"strings"
@@ -49,6 +50,9 @@ type Summary struct {
 	// Counts are what the workload counted besides operations (workloads.Counter), e.g.
 	// "moved": cluster redirections its clients followed.
 	Counts map[string]int64 `json:"counts,omitempty"`
+	// Machine is what the machine did during the run: the harness's CPU, the servers' (when
+	// they are local processes), the neighbours', pressure and steal.
+	Machine *machine.Usage `json:"machine,omitempty"`
 
 	// Iterations is the number of iterations completed (each ran one operation), failed
 	// ones included.

@@ -85,6 +85,18 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		add("vus_max", "%d", s.VUsMax)
 	}
 	add("duration", "%s", s.Duration.Round(time.Millisecond))
+	if m := s.Machine; m != nil && m.Seconds > 0 {
+		ops := float64(s.Total.Count)
+		server := "not seen (not local processes)"
+		if m.ServersSeen {
+			server = fmt.Sprintf("%s CPUs", formatFloat(m.ServerCPU/m.Seconds))
+			if ops > 0 {
+				server += fmt.Sprintf(" (%s CPU per op)", formatDuration(time.Duration(m.ServerCPU/ops*float64(time.Second))))
+			}
+		}
+		add("machine", "harness %s CPUs, servers %s, neighbours %s CPUs; CPU pressure %s%%, steal %s%%",
+			formatFloat(m.ClientCPU/m.Seconds), server, formatFloat(m.Neighbours()), formatFloat(100*m.CPUPressure), formatFloat(100*m.Steal))
+	}
 	if s.Stopped != "" {
 		add("stopped", "%s", s.Stopped)
 	}
