@@ -48,6 +48,7 @@ type Topology interface {
 	engines.Faults
 	engines.ReplicationLagger
 	engines.Killer
+	engines.ServerProcesses
 	// NodeDSN is the connection string of one node by name, to reach a replica directly.
 	NodeDSN(name string) (string, error)
 }
@@ -440,6 +441,9 @@ func (c *cluster) Done() <-chan struct{} { return c.set.Done() }
 
 // Err says which node exited unasked and why, with its last log lines.
 func (c *cluster) Err() error { return c.set.Err() }
+
+// ServerPIDs lists the postmasters of the running nodes (their backends are their children).
+func (c *cluster) ServerPIDs() []int { return c.set.ServerPIDs() }
 
 // Stop stops every node and removes their folders.
 func (c *cluster) Stop(ctx context.Context) error {
