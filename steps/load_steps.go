@@ -163,6 +163,10 @@ func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options)
 		opts.Watch = thresholds.Watcher(w.abortOn)
 	}
 	w.lastRun, w.lastName = run, name
+	if w.lag != nil {
+		w.lag.finish()
+	}
+	w.lag = watchLag(ctx, db.inst)
 	return run, opts, progress, nil
 }
 
@@ -170,6 +174,12 @@ func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options)
 // scenario checks analysis findings, the analysis runs now, so its window ends with the load
 // and not after the checks' own reads.
 func (w *World) finishLoad(ctx context.Context, name string, summary *load.Summary, runErr error) error {
+	w.loadEnd = time.Now()
+	if w.lag != nil {
+		w.lag.finish()
+		w.lastLag, w.lag = w.lag, nil
+		w.event("replication", name+": "+w.lastLag.summary(), 0)
+	}
 	if summary != nil {
 		w.lastLoad = summary
 		w.rec.Loads = append(w.rec.Loads, summary)

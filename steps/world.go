@@ -85,6 +85,11 @@ type World struct {
 	wrap func(workloads.Workload) workloads.Workload
 	// skipped is why the scenario was skipped: what it needs is not available here.
 	skipped string
+	// lag samples the replication lag while a workload runs (topologies with replicas);
+	// lastLag is the one of the last run, for the lag check.
+	lag, lastLag *lagWatch
+	// loadEnd is when the last workload run ended.
+	loadEnd time.Time
 }
 
 // database is a started engine and what watches it.
@@ -136,6 +141,10 @@ func (w *World) close() error {
 	defer cancel()
 	var errs []error
 	w.stopBackground()
+	if w.lag != nil {
+		w.lag.finish()
+		w.lag = nil
+	}
 	if db := w.db; db != nil {
 		if db.sampler != nil {
 			set := db.sampler.Stop()
