@@ -23,6 +23,7 @@ import (
 type lagTracker struct {
 	mu     sync.Mutex
 	points []lagPoint // oldest first, each a new position
+	xmax   int64      // the primary's last known snapshot xmax
 }
 
 type lagPoint struct {
@@ -34,9 +35,11 @@ type lagPoint struct {
 const maxLagPoints = 6000
 
 // see records the primary's position now (only when it moved).
-func (t *lagTracker) see(at time.Time, lsn int64) {
+func (t *lagTracker) see(at time.Time, p position) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.xmax = max(t.xmax, p.xmax)
+	lsn := p.lsn
 	if n := len(t.points); n > 0 && t.points[n-1].lsn >= lsn {
 		return
 	}
@@ -46,20 +49,21 @@ func (t *lagTracker) see(at time.Time, lsn int64) {
 	}
 }
 
-// lag is how long ago the primary first had a position past replayed, at now; known is
-// false before the primary was seen.
-func (t *lagTracker) lag(now time.Time, replayed int64) (lag time.Duration, known bool) {
+// lag is how long ago the primary first had a position past the replica's, at now, and
+// how many transactions the replica lacks; known is false before the primary was seen.
+func (t *lagTracker) lag(now time.Time, replica position) (lag time.Duration, behind int64, known bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.points) == 0 {
-		return 0, false
+		return 0, 0, false
 	}
+	behind = max(t.xmax-replica.xmax, 0)
 	for _, p := range t.points {
-		if p.lsn > replayed {
-			return now.Sub(p.at), true
+		if p.lsn > replica.lsn {
+			return now.Sub(p.at), behind, true
 		}
 	}
-	return 0, true
+	return 0, behind, true
 }
 
 // position is a node's WAL position and the first transaction id it has not seen complete.
@@ -92,7 +96,7 @@ func (c *cluster) ReplicationLag(ctx context.Context) ([]engines.ReplicaLag, err
 			return conn.QueryRow(ctx, primaryPositionQuery).Scan(&pp.lsn, &pp.xmax)
 		})
 		if err == nil {
-			c.lag.see(now, pp.lsn)
+			c.lag.see(now, pp)
 		} else {
 			primaryProblem = fmt.Sprintf("the primary %s does not answer", p.node.Name)
 		}
@@ -123,11 +127,8 @@ func (c *cluster) ReplicationLag(ctx context.Context) ([]engines.ReplicaLag, err
 			continue
 		}
 		answered++
-		if lag, known := c.lag.lag(now, rp.lsn); known {
-			l.Lag = lag
-		}
-		if primaryProblem == "" {
-			l.Behind = max(pp.xmax-rp.xmax, 0)
+		if lag, behind, known := c.lag.lag(now, rp); known {
+			l.Lag, l.Behind = lag, behind
 		}
 		switch {
 		case !recovery:

@@ -139,6 +139,33 @@ func TestReplicasStreamFailOverAndRejoin(t *testing.T) {
 	rowsOn(t, topo, "node-2", "t", 1000)
 	rowsOn(t, topo, "node-3", "t", 1000)
 
+	// A replica whose replay is paused falls behind by the transactions committed since,
+	// and for as long as the oldest of them waits.
+	node2, _ := topo.NodeDSN("node-2")
+	exec(t, node2, "SELECT pg_wal_replay_pause()")
+	if _, err := topo.ReplicationLag(ctx); err != nil { // the primary's position before the commits
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		exec(t, topo.DSN(), "INSERT INTO t VALUES ($1)", 5000+i)
+	}
+	eventually(t, "node-2 lags while its replay is paused", func(ctx context.Context) error {
+		lags, err := topo.ReplicationLag(ctx)
+		if err != nil {
+			return err
+		}
+		for _, l := range lags {
+			if l.Node == "node-2" && (l.Behind < 10 || l.Lag <= 0 || !strings.Contains(l.Problem, "paused")) {
+				return fmt.Errorf("%+v, want 10 transactions behind, a lag and the pause named", l)
+			}
+		}
+		return nil
+	})
+	exec(t, node2, "SELECT pg_wal_replay_resume()")
+	eventually(t, "replicas catch up after the pause", caughtUp(topo))
+	exec(t, topo.DSN(), "DELETE FROM t WHERE id >= 5000")
+	eventually(t, "replicas catch up after the delete", caughtUp(topo))
+
 	if err := topo.KillNode(ctx, "node-1"); err != nil {
 		t.Fatal(err)
 	}

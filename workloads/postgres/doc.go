@@ -17,5 +17,6 @@ func init() {
 	workloads.RegisterDataset(PgbenchDataset{})
 	workloads.Register(TPCB{})
 	workloads.Register(PointSelect{})
+	workloads.Register(AckedWrites{})
 	ycsb.RegisterDB(Database, YCSB{})
 }
