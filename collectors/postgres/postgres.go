@@ -9,6 +9,8 @@
 //
 //	statements.limit         top statements by total execution time to export (default 20)
 //	statements.query_length  characters of normalized query text in the query label (default 120)
+//	tables.limit             tables to export, the busiest (the largest for sizes) (default 20)
+//	indexes.limit            indexes to export, the largest (default 20)
 package postgres
 
 import (
@@ -31,12 +33,16 @@ const Database = "postgresql"
 const (
 	SettingStatementsLimit = "statements.limit"
 	SettingQueryLength     = "statements.query_length"
+	SettingTablesLimit     = "tables.limit"
+	SettingIndexesLimit    = "indexes.limit"
 )
 
 // Defaults of the settings.
 const (
 	DefaultStatementsLimit = 20
 	DefaultQueryLength     = 120
+	DefaultTablesLimit     = 20
+	DefaultIndexesLimit    = 20
 )
 
 // applicationName marks the collector's sessions in pg_stat_activity.
@@ -59,6 +65,11 @@ func open(ctx context.Context, dsn string, cfg collectors.Config) (collectors.Co
 	pcfg.MinConns = 0
 	if _, ok := pcfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		pcfg.ConnConfig.RuntimeParams["application_name"] = applicationName
+	}
+	// Note: a scraper that sizes a relation waits for its lock; behind DDL it fails after a
+	// second (its success 0 says why) instead of using up its whole timeout.
+	if _, ok := pcfg.ConnConfig.RuntimeParams["lock_timeout"]; !ok {
+		pcfg.ConnConfig.RuntimeParams["lock_timeout"] = "1s"
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
@@ -102,7 +113,7 @@ func New(pool *pgxpool.Pool, opts ...collectors.Option) (*Collector, error) {
 // Scrapers returns every PostgreSQL scraper configured from settings; unknown keys and
 // invalid values are errors.
 func Scrapers(settings map[string]string) ([]Scraper, error) {
-	limit, qlen := DefaultStatementsLimit, DefaultQueryLength
+	limit, qlen, tables, indexes := DefaultStatementsLimit, DefaultQueryLength, DefaultTablesLimit, DefaultIndexesLimit
 	for _, k := range slices.Sorted(maps.Keys(settings)) {
 		v := settings[k]
 		var err error
@@ -111,9 +122,13 @@ func Scrapers(settings map[string]string) ([]Scraper, error) {
 			limit, err = positive(k, v)
 		case SettingQueryLength:
 			qlen, err = positive(k, v)
+		case SettingTablesLimit:
+			tables, err = positive(k, v)
+		case SettingIndexesLimit:
+			indexes, err = positive(k, v)
 		default:
 			err = fmt.Errorf("unknown postgresql collector setting %q: known settings are %s",
-				k, strings.Join([]string{SettingStatementsLimit, SettingQueryLength}, ", "))
+				k, strings.Join([]string{SettingStatementsLimit, SettingQueryLength, SettingTablesLimit, SettingIndexesLimit}, ", "))
 		}
 		if err != nil {
 			return nil, err
@@ -122,6 +137,20 @@ func Scrapers(settings map[string]string) ([]Scraper, error) {
 	return []Scraper{
 		statDatabase{},
 		newStatStatements(limit, qlen),
+		statUserTables{tables},
+		statioUserTables{tables},
+		statUserIndexes{indexes},
+		statioUserIndexes{indexes},
+		tableBloat{tables},
+		databaseSize{},
+		statBgwriter{},
+		statWAL{},
+		statActivity{},
+		locks{},
+		statProgressVacuum{},
+		statReplication{},
+		replicationSlots{},
+		recovery{},
 	}, nil
 }
 

@@ -14,6 +14,8 @@ Feature: A PostgreSQL primary with streaming replicas: lag under load, failovers
     Then the error rate is below 0.1%
     And replication lag stays below 1s
     And the replicas catch up within 10s
+    And the metric "postgresql_replication_lag_bytes" is reported
+    And the metric "postgresql_wal_bytes_total" increases by at least 100000
 
   @failover-under-load
   Scenario: the primary is killed under load; with remote_apply no acknowledged write is lost
