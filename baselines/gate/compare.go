@@ -82,6 +82,12 @@ type Report struct {
 	// Attribution lists the database metrics that moved most between the baseline's runs
 	// and the candidate's, when a measure regressed.
 	Attribution []Moved `json:"attribution,omitempty"`
+	// Changes are the shapes (store.Run.Shapes) that differ between the sides: each is a
+	// regression whatever the numbers say, since the database now does something else.
+	Changes []Change `json:"changes,omitempty"`
+	// Shares lists the parts of the wholes the runs divided (store.Run.Shares) whose share
+	// moved most, when the verdict is a regression.
+	Shares []Moved `json:"shares,omitempty"`
 	// Shifts are the change points of the baseline's history with the candidate runs
 	// appended (AddHistory); HistoryRuns is how many runs that history had.
 	Shifts      []Shift `json:"shifts,omitempty"`
@@ -162,8 +168,19 @@ func Compare(name string, baseline, candidate []store.Run, opts Options) *Report
 	}
 	rep.Verdict = overall(rep.Rows)
 	rep.DecidedBy = decidedBy(rep.Rows, rep.Verdict)
+	// Note: a plan that changed decides even when latency is flat: the next data or build
+	// may make it slow, and no number of runs shows that now.
+	if rep.Changes = Changes(baseline, candidate); len(rep.Changes) > 0 {
+		if rep.Verdict != stats.Regressed {
+			rep.Verdict, rep.DecidedBy = stats.Regressed, nil
+		}
+		for _, c := range rep.Changes {
+			rep.DecidedBy = append(rep.DecidedBy, c.What)
+		}
+	}
 	if rep.Verdict == stats.Regressed {
 		rep.Attribution = Attribute(baseline, candidate, opts.Top, opts.MinEffect)
+		rep.Shares = ShareMoves(baseline, candidate, opts.Top, opts.MinEffect)
 	}
 	return rep
 }
