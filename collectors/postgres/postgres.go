@@ -11,6 +11,7 @@
 //	statements.query_length  characters of normalized query text in the query label (default 120)
 //	tables.limit             tables to export, the busiest (the largest for sizes) (default 20)
 //	indexes.limit            indexes to export, the largest (default 20)
+//	waits.interval           how often the analysis samples pg_stat_activity during a load (default 10ms; off)
 package postgres
 
 import (
@@ -20,6 +21,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dbharness/dbharness/collectors"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -35,6 +37,7 @@ const (
 	SettingQueryLength     = "statements.query_length"
 	SettingTablesLimit     = "tables.limit"
 	SettingIndexesLimit    = "indexes.limit"
+	SettingWaitInterval    = "waits.interval"
 )
 
 // Defaults of the settings.
@@ -43,6 +46,7 @@ const (
 	DefaultQueryLength     = 120
 	DefaultTablesLimit     = 20
 	DefaultIndexesLimit    = 20
+	DefaultWaitInterval    = 10 * time.Millisecond
 )
 
 // applicationName marks the collector's sessions in pg_stat_activity.
@@ -57,6 +61,10 @@ func init() {
 
 // open is the Factory: it connects a small pool of its own, which Close closes.
 func open(ctx context.Context, dsn string, cfg collectors.Config) (collectors.Collector, error) {
+	set, err := parseSettings(cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
 	pcfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse dsn: %w", err)
@@ -79,17 +87,12 @@ func open(ctx context.Context, dsn string, cfg collectors.Config) (collectors.Co
 		pool.Close()
 		return nil, fmt.Errorf("ping: %w", err)
 	}
-	scrapers, err := Scrapers(cfg.Settings)
+	e, err := collectors.New(Database, pool, set.scrapers(), cfg, func() error { pool.Close(); return nil })
 	if err != nil {
 		pool.Close()
 		return nil, err
 	}
-	e, err := collectors.New(Database, pool, scrapers, cfg, func() error { pool.Close(); return nil })
-	if err != nil {
-		pool.Close()
-		return nil, err
-	}
-	return &Collector{Exporter: e, pool: pool}, nil
+	return newCollector(e, pool, set), nil
 }
 
 // New returns a collector over a pool the caller owns (Close does not close it). Options are
@@ -99,49 +102,84 @@ func New(pool *pgxpool.Pool, opts ...collectors.Option) (*Collector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new postgresql collector: %w", err)
 	}
-	scrapers, err := Scrapers(cfg.Settings)
+	set, err := parseSettings(cfg.Settings)
 	if err != nil {
 		return nil, fmt.Errorf("new postgresql collector: %w", err)
 	}
-	e, err := collectors.New(Database, pool, scrapers, cfg, nil)
+	e, err := collectors.New(Database, pool, set.scrapers(), cfg, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &Collector{Exporter: e, pool: pool}, nil
+	return newCollector(e, pool, set), nil
+}
+
+// settings are the collector's knobs, validated.
+type settings struct {
+	statements, queryLength, tables, indexes int
+	// waitInterval is how often the analysis samples pg_stat_activity during a load; 0 is
+	// never.
+	waitInterval time.Duration
+}
+
+// parseSettings reads the settings over the defaults; unknown keys and invalid values are
+// errors.
+func parseSettings(m map[string]string) (settings, error) {
+	s := settings{DefaultStatementsLimit, DefaultQueryLength, DefaultTablesLimit, DefaultIndexesLimit, DefaultWaitInterval}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v := m[k]
+		var err error
+		switch k {
+		case SettingStatementsLimit:
+			s.statements, err = positive(k, v)
+		case SettingQueryLength:
+			s.queryLength, err = positive(k, v)
+		case SettingTablesLimit:
+			s.tables, err = positive(k, v)
+		case SettingIndexesLimit:
+			s.indexes, err = positive(k, v)
+		case SettingWaitInterval:
+			s.waitInterval, err = waitInterval(v)
+		default:
+			err = fmt.Errorf("unknown postgresql collector setting %q: known settings are %s",
+				k, strings.Join([]string{SettingStatementsLimit, SettingQueryLength, SettingTablesLimit, SettingIndexesLimit, SettingWaitInterval}, ", "))
+		}
+		if err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+func waitInterval(v string) (time.Duration, error) {
+	if strings.TrimSpace(v) == "off" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < time.Millisecond {
+		return 0, fmt.Errorf("postgresql collector setting %s: want a duration of 1ms or more (e.g. 10ms) or off, got %q", SettingWaitInterval, v)
+	}
+	return d, nil
 }
 
 // Scrapers returns every PostgreSQL scraper configured from settings; unknown keys and
 // invalid values are errors.
-func Scrapers(settings map[string]string) ([]Scraper, error) {
-	limit, qlen, tables, indexes := DefaultStatementsLimit, DefaultQueryLength, DefaultTablesLimit, DefaultIndexesLimit
-	for _, k := range slices.Sorted(maps.Keys(settings)) {
-		v := settings[k]
-		var err error
-		switch k {
-		case SettingStatementsLimit:
-			limit, err = positive(k, v)
-		case SettingQueryLength:
-			qlen, err = positive(k, v)
-		case SettingTablesLimit:
-			tables, err = positive(k, v)
-		case SettingIndexesLimit:
-			indexes, err = positive(k, v)
-		default:
-			err = fmt.Errorf("unknown postgresql collector setting %q: known settings are %s",
-				k, strings.Join([]string{SettingStatementsLimit, SettingQueryLength, SettingTablesLimit, SettingIndexesLimit}, ", "))
-		}
-		if err != nil {
-			return nil, err
-		}
+func Scrapers(m map[string]string) ([]Scraper, error) {
+	s, err := parseSettings(m)
+	if err != nil {
+		return nil, err
 	}
+	return s.scrapers(), nil
+}
+
+func (s settings) scrapers() []Scraper {
 	return []Scraper{
 		statDatabase{},
-		newStatStatements(limit, qlen),
-		statUserTables{tables},
-		statioUserTables{tables},
-		statUserIndexes{indexes},
-		statioUserIndexes{indexes},
-		tableBloat{tables},
+		newStatStatements(s.statements, s.queryLength),
+		statUserTables{s.tables},
+		statioUserTables{s.tables},
+		statUserIndexes{s.indexes},
+		statioUserIndexes{s.indexes},
+		tableBloat{s.tables},
 		databaseSize{},
 		statBgwriter{},
 		statWAL{},
@@ -151,7 +189,7 @@ func Scrapers(settings map[string]string) ([]Scraper, error) {
 		statReplication{},
 		replicationSlots{},
 		recovery{},
-	}, nil
+	}
 }
 
 func positive(key, v string) (int, error) {
