@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/dbharness/dbharness/collectors"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -79,6 +80,7 @@ func open(ctx context.Context, dsn string, cfg collectors.Config) (collectors.Co
 	if _, ok := pcfg.ConnConfig.RuntimeParams["lock_timeout"]; !ok {
 		pcfg.ConnConfig.RuntimeParams["lock_timeout"] = "1s"
 	}
+	pcfg.AfterConnect = untracked
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
@@ -93,6 +95,14 @@ func open(ctx context.Context, dsn string, cfg collectors.Config) (collectors.Co
 		return nil, err
 	}
 	return newCollector(e, pool, set), nil
+}
+
+// untracked keeps a session's statements out of pg_stat_statements where the role may
+// (a superuser): the statement analysis reports the workload's statements, not the
+// collector's. Elsewhere the analysis leaves the harness's statements out by their text.
+func untracked(ctx context.Context, conn *pgx.Conn) error {
+	_, _ = conn.Exec(ctx, "SET pg_stat_statements.track = 'none'")
+	return nil
 }
 
 // New returns a collector over a pool the caller owns (Close does not close it). Options are

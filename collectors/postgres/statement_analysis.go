@@ -61,7 +61,7 @@ func (c *Collector) markStatements(ctx context.Context) error {
 
 // harnessStatement says whether a statement is the harness's own (its scrapers, this
 // analysis, the drivers' session set-up), which findings leave out.
-var harnessStatement = regexp.MustCompile(`(?i)\bpg_stat_|\bpg_catalog\.|\bpg_database\b|\bpg_settings\b|^\s*(?:explain|prepare|deallocate|set|reset|show|begin|commit|rollback|discard|select \$1|select 1)\b`)
+var harnessStatement = regexp.MustCompile(`(?i)\bpg_(?:stat|locks\b|replication_slots\b|class\b|current_wal|current_snapshot|is_in_recovery|last_wal|read_file|backend_pid|wal_lsn_diff)|\bpg_catalog\.|\bpg_database\b|\bpg_settings\b|^\s*(?:explain|prepare|deallocate|set|reset|show|begin|commit|rollback|discard|select \$1|select 1)\b`)
 
 type delta struct {
 	key  statementKey

@@ -65,6 +65,7 @@ func startWaitSampler(ctx context.Context, pool *pgxpool.Pool, interval time.Dur
 	if err != nil {
 		return nil, fmt.Errorf("wait sampling: connect: %w", err)
 	}
+	_ = untracked(ctx, conn)
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w := &waitSampler{interval: interval, cancel: cancel, done: make(chan struct{}), started: time.Now(), counts: map[string]int64{}}
 	go w.run(sctx, conn)

@@ -234,7 +234,7 @@ func (c *cluster) runOutput(ctx context.Context, path string, args ...string) (s
 
 // queryNode runs fn on a fresh connection to one node.
 func queryNode(ctx context.Context, m *member, fn func(*pgx.Conn) error) error {
-	conn, err := pgx.Connect(ctx, m.dsn())
+	conn, err := pgx.Connect(ctx, m.adminDSN())
 	if err != nil {
 		return errors.New(engines.RedactDSN(err.Error()))
 	}

@@ -129,7 +129,14 @@ func (m *member) addr() string { return "127.0.0.1:" + strconv.Itoa(m.port) }
 // dsn is the node's own connection string, with a short connect timeout so a fault verb or a
 // health check never waits long on a dead node.
 func (m *member) dsn() string {
-	return fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable&connect_timeout=2&application_name=dbharness-engine", m.addr())
+	return fmt.Sprintf("postgres://postgres@%s/postgres?sslmode=disable&connect_timeout=2", m.addr())
+}
+
+// adminDSN is dsn for the engine's own checks (lag every 100ms, health, roles): named so the
+// wait sampling leaves them out and kept out of pg_stat_statements, so the statement
+// analysis reports the workload's statements only.
+func (m *member) adminDSN() string {
+	return m.dsn() + "&application_name=dbharness-engine&pg_stat_statements.track=none"
 }
 
 // startReplicated starts the primary, copies it into each replica with pg_basebackup, starts
