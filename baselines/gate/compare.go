@@ -86,7 +86,7 @@ type Report struct {
 	// regression whatever the numbers say, since the database now does something else.
 	Changes []Change `json:"changes,omitempty"`
 	// Shares lists the parts of the wholes the runs divided (store.Run.Shares) whose share
-	// moved most, when the verdict is a regression.
+	// moved most, when the verdict is a regression or inconclusive.
 	Shares []Moved `json:"shares,omitempty"`
 	// Shifts are the change points of the baseline's history with the candidate runs
 	// appended (AddHistory); HistoryRuns is how many runs that history had.
@@ -180,6 +180,10 @@ func Compare(name string, baseline, candidate []store.Run, opts Options) *Report
 	}
 	if rep.Verdict == stats.Regressed {
 		rep.Attribution = Attribute(baseline, candidate, opts.Top, opts.MinEffect)
+	}
+	// Note: also when inconclusive: a busy machine may leave the numbers undecided, while
+	// what the sessions waited on still says where the time went.
+	if rep.Verdict == stats.Regressed || rep.Verdict == stats.Inconclusive {
 		rep.Shares = ShareMoves(baseline, candidate, opts.Top, opts.MinEffect)
 	}
 	return rep

@@ -117,7 +117,7 @@ func TestShareMovesNameThePartsWhoseShareMoved(t *testing.T) {
 		t.Errorf("markdown:\n%s", md.String())
 	}
 
-	// Without a regression the shares are not looked at.
+	// Without a regression (nor an undecided comparison) the shares are not looked at.
 	base, cand = sides(0, 0, otherNoise)
 	base, cand = withShapes(base, nil, waitShares(0)), withShapes(cand, nil, waitShares(0.6))
 	if rep := Compare("flat", base, cand, Options{Seed: 1}); rep.Verdict == stats.Regressed || len(rep.Shares) != 0 {
