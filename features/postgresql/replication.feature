@@ -51,3 +51,13 @@ Feature: A PostgreSQL primary with streaming replicas: lag under load, failovers
     Then no acknowledged write is lost
     And the cluster is healthy again within 20s
     And the replicas catch up within 10s
+
+  Scenario: the shop's verified reads run on the replicas
+    Given a PostgreSQL primary with 2 replicas
+    And the "orders" dataset at scale 1
+    And the replicas catch up within 30s
+    When the "orders-read on replicas" workload runs for 2s with 4 workers
+    Then the thresholds hold:
+      | metric     | condition |
+      | errors     | rate==0   |
+      | iterations | count>50  |

@@ -15,10 +15,10 @@ import (
 )
 
 func TestRegistered(t *testing.T) {
-	if got := strings.Join(workloads.Names(Database), ","); got != "acked-writes,point-select,tpcb,ycsb-a,ycsb-b,ycsb-c,ycsb-d,ycsb-e,ycsb-f" {
+	if got := strings.Join(workloads.Names(Database), ","); got != "acked-writes,orders,orders-read,orders-read on replicas,point-select,point-select on replicas,stock-transfers,tpcb,ycsb-a,ycsb-b,ycsb-c,ycsb-d,ycsb-e,ycsb-f" {
 		t.Errorf("Names = %s", got)
 	}
-	if got := strings.Join(workloads.DatasetNames(Database), ","); got != "pgbench,ycsb" {
+	if got := strings.Join(workloads.DatasetNames(Database), ","); got != "orders,pgbench,ycsb" {
 		t.Errorf("DatasetNames = %s", got)
 	}
 	for _, name := range workloads.Names(Database) {
