@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis calibrate-gate clean
+.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis bench-rate calibrate-gate clean
 
 all: build
 
@@ -36,12 +36,17 @@ bench-pg-vs-pgbench: bench-postgresql
 bench-redis: deps build
 	scripts/bench-redis.sh
 
+# Open-loop precision: point selects at 2k, 5k, 8k and 15k/s next to pgbench --rate
+# (achieved rate, latency and schedule lag, ratios).
+bench-rate: deps build
+	scripts/bench-rate.sh
+
 # The load engine next to pgbench, go-ycsb and redis-benchmark (ratios), and its own cost.
 bench-load: deps build
 	scripts/bench-load.sh
 
-# The regression gate's false alarms (A/A) and power (injected 5% and 10% slowdowns) on a
-# real PostgreSQL; RUN_SECONDS=2 AA=10 AB=5 for a quick look.
+# The regression gate's false alarms (A/A, quiet and beside a CPU hog) and power (the server
+# made 5% and 10% slower) on a real PostgreSQL; COMPARISONS=2 RUN_SECONDS=3 for a quick look.
 calibrate-gate: deps build
 	scripts/calibrate-gate.sh
 

@@ -218,6 +218,7 @@ func baselineCompare(args []string, stdout, stderr io.Writer) error {
 	confidence := f.fs.String("confidence", "99%", "how sure the gate must be (the test's alpha is 1 - confidence)")
 	inconclusive := f.fs.String("inconclusive", "fail", "when the runs cannot decide: fail (exit 3) or pass (exit 0)")
 	benchDir := f.fs.String("bench", "", "also write baseline.bench.txt and candidate.bench.txt (the Go benchmark format, for benchstat) into this folder")
+	paired := f.fs.Bool("paired", false, "the candidate runs were taken in rounds with the baseline's accepted runs, in the same order (each ran beside its baseline run): compare them as pairs")
 	if err := f.parse(args, true); err != nil {
 		return err
 	}
@@ -240,6 +241,15 @@ func baselineCompare(args []string, stdout, stderr io.Writer) error {
 	base := b.Current()
 	if len(base) == 0 {
 		return loadError(fmt.Errorf("baseline %s has %s but none accepted: accept them with `dbharness baseline accept --name %s --runs N`", f.name, plural(len(b.Runs), "recorded run"), f.name))
+	}
+	if *paired {
+		if len(cand) != len(base) {
+			return usageError(fmt.Errorf("--paired needs one candidate run per accepted baseline run: baseline %s has %d, the results have %d", f.name, len(base), len(cand)))
+		}
+		base = slices.Clone(base)
+		for i := range base {
+			base[i].Round, cand[i].Round = i+1, i+1
+		}
 	}
 	rep := gate.Compare(f.name, base, cand, opts)
 	rep.AddHistory(b.Runs, cand, stats.EDivisiveConfig{})

@@ -99,6 +99,14 @@ func TestBaselineRecordAcceptCompare(t *testing.T) {
 	if out, code := baseline(t, "compare", "--root", root, "--name", "pg/tpcb", "--result", short, "--inconclusive=pass"); code != 0 {
 		t.Errorf("2 runs with --inconclusive=pass: exit %d, want 0:\n%s", code, out)
 	}
+	// Taken in rounds beside the baseline's runs, the candidate's are compared as pairs;
+	// --paired with a different number of runs is refused.
+	if out, code := baseline(t, "compare", "--root", root, "--name", "pg/tpcb", "--result", slow, "--paired"); code != 1 || !strings.Contains(out, "5 rounds of a baseline and a candidate run") {
+		t.Errorf("--paired: exit %d, want 1 and the rounds:\n%s", code, out)
+	}
+	if out, code := baseline(t, "compare", "--root", root, "--name", "pg/tpcb", "--result", short, "--paired"); code != 2 || !strings.Contains(out, "one candidate run per accepted baseline run") {
+		t.Errorf("--paired with 2 runs against 5: exit %d, want 2 and why:\n%s", code, out)
+	}
 	if out, code := baseline(t, "show", "--root", root, "--name", "pg/tpcb"); code != 0 || strings.Count(out, "gen 1") != 5 {
 		t.Errorf("show: exit %d\n%s", code, out)
 	}

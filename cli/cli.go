@@ -77,6 +77,7 @@ func commands() []command {
 		{"compare", "run features with a base (git ref or results) and the candidate, alternately, and gate the difference: dbharness compare --base main --runs 5 features/postgresql", compareCmd},
 		{"steps", "list every sentence scenarios can use, with an example", stepsCmd},
 		{"engines", "list the database engines, their flavors and which providers work here", enginesCmd},
+		{"dashboards", "generate dashboards and alert rules from the catalog and the features: dbharness dashboards generate [--target grafana|prometheus] [--out dir]", dashboardsCmd},
 		{"metrics", "list the metric catalog: every metric the collectors can report", metricsCmd},
 		{"workloads", "list the datasets and workloads per database", workloadsCmd},
 		{"collect", "serve a database's metrics as a Prometheus exporter: dbharness collect --engine postgresql --dsn ... --listen :9187", collectCmd},

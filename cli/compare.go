@@ -121,6 +121,9 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				if err != nil {
 					return err
 				}
+				for j := range r {
+					r[j].Round = i // the gate compares each round's base and candidate as a pair
+				}
 				if s.name == "base" {
 					baseRuns = append(baseRuns, r...)
 				} else {

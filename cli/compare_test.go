@@ -75,7 +75,8 @@ func TestCompareBuildsTheBaseAtAGitRefAndAlternates(t *testing.T) {
 		t.Skipf("not in a git checkout with a commit (%v): --base REF needs one", err)
 	}
 	_, md := compareOutcome(t, "--base", "HEAD", "--runs", "2", "testdata/short.feature")
-	if !strings.Contains(md, "2 baseline runs, 2 candidate runs") {
+	// The runs alternated, so each round's two runs are compared as a pair.
+	if !strings.Contains(md, "2 rounds of a baseline and a candidate run side by side, compared as pairs") {
 		t.Errorf("markdown:\n%s", md)
 	}
 	// The base's worktree was made under this test's temporary folders: none may be left.

@@ -126,6 +126,10 @@ func requirementsCmd(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	// Note: one line per requirement, "<kind> <name> <engine> <why>", for
 	// scripts/install-deps.sh to read with `read kind name engine why`.
+	// Note: the harness's own needs, for every database: Prometheus and promtool prove the
+	// generated dashboards and rules, Chromium the HTML report.
+	fmt.Fprintln(stdout, "debian prometheus dbharness the dashboards and rules tests (prometheus, promtool)")
+	fmt.Fprintln(stdout, "debian chromium dbharness the HTML report test (headless Chromium)")
 	for _, name := range engines.Names() {
 		e, _ := engines.Lookup(name)
 		for _, r := range e.Describe().Requires {

@@ -28,6 +28,7 @@ const ExitThresholds = 99
 // loadFlags are k6's executor options as flags, and what to run them on.
 type loadFlags struct {
 	engine, version, provider, dsn, workload, dataset, out string
+	metricsListen                                          string
 	cpuProfile                                             string
 	injectDelay                                            time.Duration
 	scale                                                  int
@@ -47,6 +48,7 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&f.scale, "scale", 0, "load the dataset at this scale first; 0 uses the data already there")
 	fs.StringVar(&f.out, "out", "reports/out", "folder for result.json and report.md; empty to write none")
 	fs.DurationVar(&f.injectDelay, "inject-delay", 0, "make every operation this much longer (to calibrate the regression gate with a known slowdown)")
+	fs.StringVar(&f.metricsListen, "metrics-listen", "", metricsListenHelp)
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of dbharness itself during the load to this file (go tool pprof)")
 	// Note: the executor options are k6's, as flags (preAllocatedVUs is --pre-allocated-vus),
 	// read by the parser a feature's option table uses too.
@@ -106,8 +108,13 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 	if isTerminal(stderr) {
 		progress = stderr
 	}
+	observe, stopMetrics, err := serveLoadMetrics(f.metricsListen, stderr)
+	if err != nil {
+		return usageError(err)
+	}
+	defer stopMetrics()
 	sess := steps.NewSession(steps.Options{
-		Provider: p, Progress: progress, Logger: newLogger(stderr, false),
+		Provider: p, Progress: progress, Logger: newLogger(stderr, false), ObserveLoad: observe,
 		DSN: func(engine string) string {
 			if f.dsn != "" {
 				return f.dsn

@@ -19,10 +19,16 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	noColors := fs.Bool("no-colors", false, "plain output")
 	verbose := fs.Bool("v", false, "log engine start and stop details")
 	createMissing := fs.Bool("create-missing-baselines", false, "a comparison with a baseline that has no accepted runs records and accepts the runs instead of failing (for the first CI run)")
+	metricsListen := fs.String("metrics-listen", "", metricsListenHelp)
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError(err)
 	}
+	observe, stopMetrics, err := serveLoadMetrics(*metricsListen, stderr)
+	if err != nil {
+		return usageError(err)
+	}
+	defer stopMetrics()
 	p, err := engines.ParseProvider(*provider)
 	if err != nil {
 		return usageError(err)
@@ -31,6 +37,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Paths: paths, Tags: *tags, Format: *format, Provider: p, Out: *out,
 		Concurrency: *concurrency, WorkDir: *workdir, CreateMissingBaselines: *createMissing, NoColors: *noColors || !isTerminal(stdout),
 		Stdout: stdout, Stderr: stderr, Progress: isTerminal(stderr), Logger: newLogger(stderr, *verbose),
+		ObserveLoad: observe,
 	})
 	switch {
 	case ctx.Err() != nil:

@@ -1,8 +1,11 @@
 package machine
 
 import (
+	"net"
+	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -61,5 +64,32 @@ func TestStatFieldsReadsACommandWithSpaces(t *testing.T) {
 	comm, f, ok := statFields([]byte("123 (my (odd) prog) S 1 123 123 0 -1 4194560 100 0 0 0 250 50 7 3 20 0 1 0 99 0 0"))
 	if !ok || comm != "my (odd) prog" || f[0] != "S" || f[2] != "123" || f[11] != "250" || f[12] != "50" || f[13] != "7" {
 		t.Errorf("statFields = %q %v %v", comm, f, ok)
+	}
+}
+
+// TestListeningPIDsFindsTheListener: a socket this test listens on is found as this
+// process; a port nobody listens on, and another host, give none.
+func TestListeningPIDsFindsTheListener(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if got := ListeningPIDs(addr); !slices.Equal(got, []int{os.Getpid()}) {
+		t.Errorf("ListeningPIDs(%s) = %v, want this test's pid %d", addr, got, os.Getpid())
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	if got := ListeningPIDs("localhost:" + port); !slices.Equal(got, []int{os.Getpid()}) {
+		t.Errorf("by the name localhost: %v", got)
+	}
+	if got := ListeningPIDs("db.example.com:" + port); got != nil {
+		t.Errorf("another host: %v, want none", got)
+	}
+	l.Close()
+	if got := ListeningPIDs(addr); got != nil {
+		t.Errorf("after the listener closed: %v, want none", got)
+	}
+	if got := ListeningPIDs("not an address"); got != nil {
+		t.Errorf("bad address: %v", got)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/dbharness/dbharness/reports"
 	"github.com/dbharness/dbharness/result"
 	"github.com/dbharness/dbharness/steps"
+	"github.com/dbharness/dbharness/workloads/load"
 )
 
 // DefaultTags leaves out scenarios that exist to show a failing check; select them with
@@ -51,6 +52,8 @@ type Options struct {
 	CreateMissingBaselines bool
 	Logger                 *slog.Logger
 	TestingT               *testing.T // run scenarios as subtests (go test)
+	// ObserveLoad, if not nil, sees every workload run (steps.Options.ObserveLoad).
+	ObserveLoad func(scenario string, s *load.Summary, done bool)
 }
 
 // Outcome is how a run ended.
@@ -117,6 +120,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		WorkDir:                opts.WorkDir,
 		Progress:               progress,
 		Logger:                 opts.Logger,
+		ObserveLoad:            opts.ObserveLoad,
 		Record: func(s *result.Scenario) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -189,18 +193,7 @@ func validate(features []parsedFeature) []string {
 	for _, f := range features {
 		lines := stepLines(f.doc)
 		for _, pickle := range f.pickles {
-			var texts []steps.StepText
-			for _, st := range pickle.Steps {
-				t := steps.StepText{Text: st.Text}
-				if len(st.AstNodeIds) > 0 {
-					t.Line = lines[st.AstNodeIds[0]]
-				}
-				if st.Argument != nil {
-					t.Table, t.Doc = st.Argument.DataTable, st.Argument.DocString
-				}
-				texts = append(texts, t)
-			}
-			for _, p := range checker.Check(filepath.Dir(pickle.Uri), texts) {
+			for _, p := range checker.Check(filepath.Dir(pickle.Uri), pickleSteps(pickle, lines)) {
 				msg := fmt.Sprintf("%s:%d: %v", pickle.Uri, p.Line, p.Err)
 				if !seen[msg] {
 					seen[msg] = true
@@ -210,6 +203,22 @@ func validate(features []parsedFeature) []string {
 		}
 	}
 	return problems
+}
+
+// pickleSteps are a scenario's steps as validation reads them.
+func pickleSteps(pickle *messages.Pickle, lines map[string]int) []steps.StepText {
+	var texts []steps.StepText
+	for _, st := range pickle.Steps {
+		t := steps.StepText{Text: st.Text}
+		if len(st.AstNodeIds) > 0 {
+			t.Line = lines[st.AstNodeIds[0]]
+		}
+		if st.Argument != nil {
+			t.Table, t.Doc = st.Argument.DataTable, st.Argument.DocString
+		}
+		texts = append(texts, t)
+	}
+	return texts
 }
 
 // parsedFeature is a feature file as godog parsed it: the document and the scenarios the

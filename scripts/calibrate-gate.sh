@@ -1,26 +1,33 @@
 #!/usr/bin/env bash
 # make calibrate-gate: how often the regression gate cries wolf, and how often it catches a
-# real slowdown, on a real PostgreSQL on this machine.
-#   A/A: AA comparisons of identical runs (target: no more than 1% regressed, and at most 1
-#        in 20 at minimum);
-#   A/B: AB comparisons each with an injected slowdown of about 5% and of about 10% (every
-#        operation made longer by that share of the mean transfer latency; target: at least
-#        95% caught at 5%).
-# Each comparison takes RUNS fresh runs per side of RUN_SECONDS each, interleaved ABBA... so
-# drift in the machine hits both sides. AB10=0 skips the 10% case. Every run is `dbharness load` of tpcb, VUS workers (2);
-# every comparison is `dbharness baseline record/accept/compare`, as CI would run them.
-# Usage: make calibrate-gate, or RUN_SECONDS=3 AA=20 AB=10 scripts/calibrate-gate.sh
+# real slowdown of the database, on a real PostgreSQL on this machine.
+#
+# Each comparison is RUNS rounds; each round runs, in an order that rotates from round to
+# round, five 10-second tpcb loads of the same server:
+#   A      the baseline
+#   A2     the same again                        -> A/A quiet: A vs A2
+#   A+hog  the same beside a CPU hog (HOGS cores) -> A/A hog: A vs A+hog
+#   B5     the server 5% slower                  -> 5%: A vs B5
+#   B10    the server 10% slower                 -> 10%: A vs B10
+# "The server N% slower" is a trigger on pgbench_history that spins in PL/pgSQL for N% of
+# the server CPU a transaction costs (measured before the rounds): the database does more
+# work per transaction, as a slower build of it would; the client is untouched. The same
+# trigger runs on every side, spinning 0 times on A.
+#
+# Every comparison is `dbharness baseline record/accept/compare --paired --json`, as CI
+# would run them, and again without --paired (the two-sample analysis) for the contrast.
+# The table counts, per case and measure, how often each verdict came, and the effect each
+# case produced (median ratio over the comparisons). Targets: A/A regressed at most 1 in 20,
+# hog included; 5% regressed at least 95% on the best measure.
+# Usage: make calibrate-gate, or COMPARISONS=5 RUN_SECONDS=5 scripts/calibrate-gate.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin/dbharness}
 RUN_SECONDS=${RUN_SECONDS:-10}
 RUNS=${RUNS:-5}
-AA=${AA:-20}
-AB=${AB:-10}
-AB10=${AB10:-$AB}
-# Note: 2 workers, so the client's pace sets the throughput: with 8 workers on this 2-core box
-# the server is CPU-bound and uses the time an injected client delay frees for the other
-# workers, and a "5%" delay costs almost no throughput (measured: 0.3%).
+COMPARISONS=${COMPARISONS:-20}
+HOGS=${HOGS:-1}
+# Note: 2 workers on this 2-core box: the client, the server and the hog all want a core.
 VUS=${VUS:-2}
 [ -x "$BIN" ] || { echo "build dbharness first: make build" >&2; exit 2; }
 started=$(date +%s)
@@ -28,72 +35,94 @@ started=$(date +%s)
 . scripts/lib/pgserver.sh
 work="$PGDIR/calibration"
 mkdir -p "$work"
-# Every comparison's report and every run's ops/s are kept here, outside the server's
-# temporary folder, for a look at the measures one by one afterwards.
 OUT=${OUT:-reports/calibration/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 export DBHARNESS_BASELINES="$work/baselines"
+
+hogs=()
+stop_hogs() { for p in "${hogs[@]}"; do kill "$p" 2>/dev/null || true; done; hogs=(); }
+trap 'stop_hogs; pg_stop' EXIT
+
 "$BIN" load --dsn "$PG_DSN" --workload tpcb --scale 10 --vus "$VUS" --duration 5s --out "$work/warmup" >/dev/null 2>&1
-mean_us=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["scenarios"][0]["loads"][0]["total"]["latency"]["mean_ns"]/1000)' "$work/warmup/result.json")
-delay() { python3 -c "print(f'{$mean_us*$1:.0f}us')"; }
-echo "PostgreSQL on 127.0.0.1:$PGPORT; tpcb, $VUS workers, $RUNS runs of ${RUN_SECONDS}s per side; mean transfer ${mean_us%.*}µs;" \
-  "slowdowns: 5% = $(delay 0.05), 10% = $(delay 0.10)"
+pg_sql "
+CREATE FUNCTION dbharness_spin(n int) RETURNS void LANGUAGE plpgsql AS \$\$
+BEGIN FOR i IN 1..n LOOP END LOOP; END \$\$;
+CREATE FUNCTION dbharness_spin_seconds(n int) RETURNS float8 LANGUAGE plpgsql AS \$\$
+DECLARE t0 timestamptz := clock_timestamp();
+BEGIN PERFORM dbharness_spin(n); RETURN extract(epoch FROM clock_timestamp() - t0); END \$\$;
+CREATE FUNCTION dbharness_burn() RETURNS trigger LANGUAGE plpgsql AS \$\$
+BEGIN PERFORM dbharness_spin(coalesce(nullif(current_setting('dbharness.burn', true), '')::int, 0)); RETURN NULL; END \$\$;
+CREATE TRIGGER dbharness_burn AFTER INSERT ON pgbench_history FOR EACH ROW EXECUTE FUNCTION dbharness_burn();"
+burn() { pg_sql "ALTER DATABASE postgres SET dbharness.burn = $1"; }
 
-one_run() { # delay -> path of its result.json (called in $(...): a fresh folder each time)
-  local dir
-  dir=$(mktemp -d "$work/run-XXXXXX")
-  "$BIN" load --dsn "$PG_DSN" --workload tpcb --vus "$VUS" --duration "${RUN_SECONDS}s" --inject-delay "$1" \
-    --out "$dir" >/dev/null 2>&1
-  echo "$dir/result.json"
-}
-ops() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["scenarios"][0]["loads"][0]["total"]["ops_per_sec"])' "$1"; }
-
-# compare NAME DELAY: RUNS runs of each side, interleaved; prints the gate's exit code.
-compare() {
-  local a=() b=() i
-  # ABBA order, as `dbharness compare` runs: a drift that grows run after run costs both sides alike.
-  for i in $(seq "$RUNS"); do
-    if [ $((i % 2)) -eq 1 ]; then
-      a+=(--result "$(one_run 0s)")
-      b+=(--result "$(one_run "$2")")
-    else
-      b+=(--result "$(one_run "$2")")
-      a+=(--result "$(one_run 0s)")
-    fi
-  done
-  "$BIN" baseline record --name "$1" "${a[@]}" >/dev/null
-  "$BIN" baseline accept --name "$1" --runs "$RUNS" >/dev/null
-  local code=0
-  "$BIN" baseline compare --name "$1" "${b[@]}" >"$OUT/$1.md" 2>&1 || code=$?
-  for r in "${a[@]}"; do [ "$r" = --result ] || echo "A $(ops "$r")" >>"$OUT/ops.txt"; done
-  for r in "${b[@]}"; do [ "$r" = --result ] || echo "B$2 $(ops "$r")" >>"$OUT/ops.txt"; done
-  echo "$code"
-}
-
-tally() { # label key count delay
-  local regressed=0 inconclusive=0 unchanged=0 i code
-  for i in $(seq "$3"); do
-    code=$(compare "calib-$2-$i" "$4")
-    case "$code" in 0) unchanged=$((unchanged + 1)) ;; 1) regressed=$((regressed + 1)) ;; 3) inconclusive=$((inconclusive + 1)) ;;
-      *) echo "baseline compare failed (exit $code):" >&2; cat "$OUT/calib-$2-$i.md" >&2; exit 1 ;; esac
-    printf '\r%-6s %d/%d' "$1" "$i" "$3" >&2
-  done
-  printf '\r' >&2
-  local effect
-  effect=$(python3 - "$OUT/ops.txt" "$4" <<'PY'
-import statistics, sys
-rows = [l.split() for l in open(sys.argv[1])]
-a = [float(v) for k, v in rows if k == "A"]
-b = [float(v) for k, v in rows if k == "B" + sys.argv[2]]
-print(f"{(1 - statistics.median(b) / statistics.median(a)) * 100:+.1f}%" if a and b else "?")
+# What a spin costs, and what a transaction costs the server (its CPU per operation, from
+# the process tree of the server listening on the DSN's port).
+spin_ns=$(for _ in 1 2 3; do pg_sql "SELECT dbharness_spin_seconds(3000000) * 1e9 / 3000000"; done | sort -g | head -1)
+burn 0
+"$BIN" load --dsn "$PG_DSN" --workload tpcb --vus "$VUS" --duration "${RUN_SECONDS}s" --out "$work/cost" >/dev/null 2>&1
+read -r server_us mean_us < <(python3 - "$work/cost/result.json" <<'PY'
+import json, sys
+load = json.load(open(sys.argv[1]))["scenarios"][0]["loads"][0]
+m = load.get("machine") or {}
+if not m.get("servers_seen"):
+    sys.exit("calibrate-gate: the server's CPU was not measured (is the server on this machine, readable by this user?)")
+print(m["server_cpu_seconds"] / load["total"]["count"] * 1e6, load["total"]["latency"]["mean_ns"] / 1000)
 PY
 )
-  printf '%-8s %11s %9s %9s %12s %10s\n' "$1" "$3" "$regressed" "$unchanged" "$inconclusive" "$effect"
+iterations() { python3 -c "print(round($server_us * 1000 * $1 / $spin_ns))"; }
+B5=$(iterations 0.05)
+B10=$(iterations 0.10)
+echo "PostgreSQL on 127.0.0.1:$PGPORT; tpcb, $VUS workers, $COMPARISONS comparisons of $RUNS rounds of ${RUN_SECONDS}s runs;" \
+  "a transaction costs the server ${server_us%.*}µs of CPU (mean latency ${mean_us%.*}µs); a spin ${spin_ns}ns:" \
+  "5% = $B5 spins, 10% = $B10; hog: $HOGS busy core(s) beside A+hog"
+
+one_run() { # side: runs it and sets RESULT to its result.json
+  local dir
+  dir=$(mktemp -d "$work/run-XXXXXX")
+  case "$1" in
+    B5) burn "$B5" ;; B10) burn "$B10" ;; *) burn 0 ;;
+  esac
+  if [ "$1" = A+hog ]; then
+    for _ in $(seq "$HOGS"); do sh -c 'while :; do :; done' >/dev/null 2>&1 & hogs+=($!); done
+  fi
+  "$BIN" load --dsn "$PG_DSN" --workload tpcb --vus "$VUS" --duration "${RUN_SECONDS}s" --out "$dir" >"$dir/load.log" 2>&1 \
+    || { stop_hogs; echo "calibrate-gate: a $1 run failed; its output is in $dir/load.log:" >&2; tail -20 "$dir/load.log" >&2; exit 1; }
+  stop_hogs
+  RESULT="$dir/result.json"
 }
 
-printf '%-8s %11s %9s %9s %12s %10s\n' case comparisons regressed unchanged inconclusive "ops/s lost"
-tally A/A aa "$AA" 0s
-tally 5% ab5 "$AB" "$(delay 0.05)"
-[ "$AB10" -gt 0 ] && tally 10% ab10 "$AB10" "$(delay 0.10)"
-echo "(took $(( $(date +%s) - started ))s; 'ops/s lost' is the median over all runs of that side against the A runs)"
-echo "every comparison's report and every run's ops/s: $OUT"
+sides=(A A2 A+hog B5 B10)
+cases=("A/A quiet:A2" "A/A hog:A+hog" "5%:B5" "10%:B10")
+for c in $(seq "$COMPARISONS"); do
+  declare -A results=()
+  for r in $(seq "$RUNS"); do
+    pg_sql "TRUNCATE pgbench_history" # the history grows with every run; each round starts alike
+    order=()
+    for k in 0 1 2 3 4; do order+=("${sides[$(( (k + r + c) % 5 ))]}"); done
+    if [ $((r % 2)) -eq 0 ]; then order=("${order[4]}" "${order[3]}" "${order[2]}" "${order[1]}" "${order[0]}"); fi
+    for s in "${order[@]}"; do
+      printf '\rcomparison %d/%d, round %d/%d: %-6s' "$c" "$COMPARISONS" "$r" "$RUNS" "$s" >&2
+      one_run "$s"
+      results[$s]+=" --result $RESULT"
+    done
+  done
+  for entry in "${cases[@]}"; do
+    label=${entry%%:*} side=${entry#*:}
+    name="calib-$c-${side//[^A-Za-z0-9]/}"
+    # shellcheck disable=SC2086 # the --result flags are meant to split
+    "$BIN" baseline record --name "$name" ${results[A]} >/dev/null
+    "$BIN" baseline accept --name "$name" --runs "$RUNS" >/dev/null
+    for method in paired unpaired; do
+      flag=(); [ "$method" = paired ] && flag=(--paired)
+      code=0
+      # shellcheck disable=SC2086
+      "$BIN" baseline compare --name "$name" --json "${flag[@]}" ${results[$side]} >"$OUT/$name-$method.json" 2>"$OUT/$name-$method.err" || code=$?
+      case "$code" in 0 | 1 | 3) ;; *) echo "calibrate-gate: baseline compare failed (exit $code):" >&2; cat "$OUT/$name-$method.err" >&2; exit 1 ;; esac
+      echo "$label	$method	$OUT/$name-$method.json" >>"$OUT/index.tsv"
+    done
+  done
+  unset results
+done
+printf '\r%60s\r' '' >&2
+python3 scripts/lib/calibrate-tally.py "$OUT/index.tsv" | tee "$OUT/calibration.md"
+echo "(took $(( $(date +%s) - started ))s; every comparison's report: $OUT)"

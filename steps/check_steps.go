@@ -12,6 +12,7 @@ import (
 	"github.com/dbharness/dbharness/collectors/catalog"
 	"github.com/dbharness/dbharness/collectors/sampler"
 	"github.com/dbharness/dbharness/workloads"
+	"github.com/dbharness/dbharness/workloads/thresholds"
 )
 
 func checkSentences(w *World) []Sentence {
@@ -25,7 +26,7 @@ func checkSentences(w *World) []Sentence {
 			Pattern: `^the error rate is below (\S+)$`,
 			Example: "the error rate is below 0.1%",
 			Help:    "Checks failed operations / all operations of the last workload run.",
-			fn:      w.checkErrorRate, check: func(_ *plan, a args) error { _, err := parsePercent(a.s[0]); return err }},
+			fn:      w.checkErrorRate, check: checkErrorRate},
 		{Area: "checks", Keyword: "Then",
 			Pattern: `^the metric "([^"]+)" increases by at least (\d+(?:\.\d+)?)$`,
 			Example: `the metric "postgresql_xact_commit_total" increases by at least 1000`,
@@ -48,13 +49,29 @@ func parsePercentile(pct string) (float64, error) {
 }
 
 func checkLatency(p *plan, a args) error {
-	if _, err := parsePercentile(a.s[0]); err != nil {
+	pct, err := parsePercentile(a.s[0])
+	if err != nil {
 		return err
 	}
-	if _, err := parseDuration(a.s[2]); err != nil {
+	limit, err := parseDuration(a.s[2])
+	if err != nil {
 		return err
 	}
+	op := a.s[1]
+	if op == "*" {
+		op = ""
+	}
+	p.declareThresholds(thresholds.Threshold{Metric: thresholds.Latency, Operation: op, Aggregation: "p", P: pct, Op: "<", Value: limit.Seconds()})
 	return p.checkOp(a.s[1])
+}
+
+func checkErrorRate(p *plan, a args) error {
+	limit, err := parsePercent(a.s[0])
+	if err != nil {
+		return err
+	}
+	p.declareThresholds(thresholds.Threshold{Metric: thresholds.Errors, Aggregation: "rate", Op: "<", Value: limit})
+	return nil
 }
 
 // checkOp says whether the last workload named has an operation (or measure) op.

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"github.com/dbharness/dbharness/machine"
 	"path/filepath"
 	"time"
 
@@ -74,8 +75,18 @@ func (w *World) loadDatasetOf(ctx context.Context, name string, ds workloads.Dat
 
 func (w *World) target() workloads.Target {
 	t := workloads.Target{Engine: w.db.engine, DSN: w.db.inst.DSN()}
+	own := func() []int { return nil }
 	if g, ok := w.db.inst.(engines.ServerProcesses); ok {
-		t.ServerPIDs = g.ServerPIDs
+		own = g.ServerPIDs
+	}
+	// A server somebody else started on this machine (the external provider, a docker
+	// proxy) is found by the port it listens on, so its CPU per operation is measured too.
+	addr := w.db.inst.Info().Address
+	t.ServerPIDs = func() []int {
+		if pids := own(); len(pids) > 0 {
+			return pids
+		}
+		return machine.ListeningPIDs(addr)
 	}
 	return t
 }

@@ -162,6 +162,16 @@ func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options)
 		}
 		opts.Watch = thresholds.Watcher(w.abortOn)
 	}
+	if observe := w.opts.ObserveLoad; observe != nil {
+		scenario, watch := w.rec.Name, opts.Watch
+		opts.Watch = func(live *load.Summary) error {
+			observe(scenario, live, false)
+			if watch != nil {
+				return watch(live)
+			}
+			return nil
+		}
+	}
 	w.lastRun, w.lastName = run, name
 	if w.lag != nil {
 		w.lag.finish()
@@ -183,6 +193,9 @@ func (w *World) finishLoad(ctx context.Context, name string, summary *load.Summa
 	if summary != nil {
 		w.lastLoad = summary
 		w.rec.Loads = append(w.rec.Loads, summary)
+		if w.opts.ObserveLoad != nil {
+			w.opts.ObserveLoad(w.rec.Name, summary, true)
+		}
 	}
 	if w.db != nil && (w.wantsAnalysis || w.wantsBaseline && collectors.ComparesWithBaselines(w.db.engine)) {
 		if _, ok := w.db.collector.(collectors.Analyzer); ok {

@@ -37,6 +37,7 @@ func (p *plan) checkThresholdTable(table *godog.Table, abort bool) error {
 	if err != nil || p.workload == nil || abort {
 		return err // abort thresholds apply to the workloads that follow
 	}
+	p.declareThresholds(ts...)
 	return thresholds.CheckOps(ts, workloads.CheckableNames(p.workload))
 }
 

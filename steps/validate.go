@@ -12,6 +12,7 @@ import (
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/internal/nearest"
 	"github.com/dbharness/dbharness/workloads"
+	"github.com/dbharness/dbharness/workloads/thresholds"
 )
 
 // A StepText is one step of a scenario as validation sees it.
@@ -50,6 +51,33 @@ type plan struct {
 	unknownDB bool
 	// dir is the feature file's folder: workload and SQL files are named relative to it.
 	dir string
+	// declared are the thresholds the steps so far set on workload runs; line is the
+	// step being checked.
+	declared []DeclaredThreshold
+	line     int
+}
+
+// A DeclaredThreshold is a limit a scenario sets on a workload run: a latency or error rate
+// sentence, or a row of a threshold table, with the database and workload it applies to.
+type DeclaredThreshold struct {
+	Database  string // the engine's name, "" when the scenario declared none
+	Workload  string // the workload's name, "" when no workload was named before it
+	Threshold thresholds.Threshold
+	Line      int
+}
+
+// declare records thresholds set by the step being checked.
+func (p *plan) declareThresholds(ts ...thresholds.Threshold) {
+	for _, t := range ts {
+		d := DeclaredThreshold{Threshold: t, Line: p.line}
+		if p.engine != nil {
+			d.Database = p.engine.Name()
+		}
+		if p.workload != nil {
+			d.Workload = p.workload.Name()
+		}
+		p.declared = append(p.declared, d)
+	}
 }
 
 // errReported marks a problem that follows from one already reported.
@@ -102,9 +130,22 @@ func NewChecker() *Checker {
 // validates its arguments in order, so a metric is checked against the database declared
 // before it. dir is the feature file's folder. It returns every problem, not just the first.
 func (c *Checker) Check(dir string, steps []StepText) []Problem {
+	problems, _ := c.check(dir, steps)
+	return problems
+}
+
+// Thresholds returns the thresholds a valid scenario's steps declare, in order, for alert
+// rules and dashboards; the steps must pass Check.
+func (c *Checker) Thresholds(dir string, steps []StepText) []DeclaredThreshold {
+	_, p := c.check(dir, steps)
+	return p.declared
+}
+
+func (c *Checker) check(dir string, steps []StepText) ([]Problem, *plan) {
 	var problems []Problem
 	p := &plan{dir: dir}
 	for _, st := range steps {
+		p.line = st.Line
 		var matched []int
 		var groups []string
 		for i, re := range c.res {
@@ -133,7 +174,7 @@ func (c *Checker) Check(dir string, steps []StepText) []Problem {
 			}
 		}
 	}
-	return problems
+	return problems, p
 }
 
 func undefinedError(text string, vocabulary []Sentence) error {

@@ -44,6 +44,10 @@ type Options struct {
 	// Record receives each scenario's record when the scenario ends. It may be called from
 	// several goroutines at once.
 	Record func(*result.Scenario)
+	// ObserveLoad, if not nil, sees every workload run of every scenario: a live snapshot
+	// each progress interval (done false) and the final summary (done true). It may be
+	// called from several goroutines at once and must not block.
+	ObserveLoad func(scenario string, s *load.Summary, done bool)
 }
 
 // World is the state of one scenario: the database it started, the collectors watching it,

@@ -32,6 +32,9 @@ type Options struct {
 	// MinEffect is the smallest standardized effect (difference of means in pooled
 	// standard deviations) a metric needs to be listed (default 2).
 	MinEffect float64
+
+	// paired is set by Compare when the runs came in rounds.
+	paired bool
 }
 
 func (o Options) withDefaults() Options {
@@ -102,6 +105,10 @@ type Report struct {
 	Busy    string        `json:"busy,omitempty"`
 	// DecidedBy lists the measures whose verdict is the report's.
 	DecidedBy []string `json:"decided_by,omitempty"`
+	// Rounds is the number of rounds when the two sides' runs were compared as pairs (each
+	// round's baseline and candidate ran next to each other); 0 when they were compared as
+	// two samples.
+	Rounds int `json:"rounds,omitempty"`
 }
 
 // A Row is the comparison of one measure of one operation.
@@ -113,10 +120,13 @@ type Row struct {
 	Baseline  Number `json:"baseline"`
 	Candidate Number `json:"candidate"`
 	// Ratio is Candidate/Baseline, CILow..CIHigh its interval at stats.DefaultConfidence.
-	Ratio      Number        `json:"ratio"`
-	CILow      Number        `json:"ci_low"`
-	CIHigh     Number        `json:"ci_high"`
-	P          Number        `json:"p"`
+	Ratio  Number `json:"ratio"`
+	CILow  Number `json:"ci_low"`
+	CIHigh Number `json:"ci_high"`
+	P      Number `json:"p"`
+	// RankP is the Wilcoxon signed-rank p-value beside the paired t-test's P, when the runs
+	// were compared in rounds.
+	RankP      Number        `json:"rank_p,omitempty"`
 	Verdict    stats.Verdict `json:"verdict"`
 	RunsNeeded int           `json:"runs_needed,omitempty"`
 	Warnings   []string      `json:"warnings,omitempty"`
@@ -146,9 +156,18 @@ func Compare(name string, baseline, candidate []store.Run, opts Options) *Report
 		return rep
 	}
 	rep.Warnings = append(rep.Warnings, EnvironmentWarnings(baseline, candidate)...)
-	for _, op := range operations(baseline, candidate) {
+	if b, c, ok := inRounds(baseline, candidate); ok {
+		baseline, candidate, opts.paired = b, c, true
+		rep.Rounds = len(b)
+	}
+	ops := operations(baseline, candidate)
+	for _, op := range ops {
 		for _, m := range measureKinds() {
-			rep.Rows = append(rep.Rows, compareMeasure(op, m, baseline, candidate, opts))
+			row := compareMeasure(op, m, baseline, candidate, opts)
+			if m.name == "ops/s" && (op == "*" || len(ops) == 1) {
+				singleRunInterval(&row, baseline, candidate, opts)
+			}
+			rep.Rows = append(rep.Rows, row)
 		}
 	}
 	if len(rep.Rows) == 0 {
@@ -210,7 +229,13 @@ func compareValues(op string, m measure, b, c []float64, opts Options) Row {
 			c[i] += errorFloor
 		}
 	}
-	cmp := stats.Compare(b, c, opts.statsConfig(m.dir))
+	var cmp stats.Comparison
+	if opts.paired {
+		cmp = stats.ComparePaired(b, c, opts.statsConfig(m.dir))
+		row.RankP = Number(cmp.RankP)
+	} else {
+		cmp = stats.Compare(b, c, opts.statsConfig(m.dir))
+	}
 	row.Baseline, row.Candidate = Number(cmp.BaselineMedian), Number(cmp.CandidateMedian)
 	if m.name == "error rate" {
 		row.Baseline -= errorFloor

@@ -346,3 +346,63 @@ func TestABusyMachineExplainsASlowdownButNotACostIncrease(t *testing.T) {
 		t.Errorf("40%% more server CPU per operation on a busy machine: verdict %s decided by %v; want regressed by the cost", rep.Verdict, rep.DecidedBy)
 	}
 }
+
+// TestRoundsAreComparedAsPairs: runs taken in rounds whose machine drifted 10% from round to
+// round, the candidate 6% slower within each round, are regressed when compared as pairs,
+// while the same values without rounds cannot decide; the Markdown says how they were
+// compared.
+func TestRoundsAreComparedAsPairs(t *testing.T) {
+	drift := []float64{0, 0.10, -0.08, 0.05, -0.12}
+	var base, cand []store.Run
+	for i, d := range drift {
+		b := synthRun(1000, 2, d+noise[i]/2, nil)
+		c := synthRun(1000*0.94, 2/0.94, d+otherNoise[i]/2, nil)
+		b.Round, c.Round = 5-i, 5-i // recorded in any order; the round pairs them
+		base, cand = append(base, b), append(cand, c)
+	}
+	rep := Compare("pg/x", base, cand, Options{})
+	if rep.Rounds != 5 || rep.Verdict != stats.Regressed {
+		t.Fatalf("in rounds: %d rounds, verdict %s; want 5 rounds, regressed; rows %+v", rep.Rounds, rep.Verdict, rep.Rows)
+	}
+	var md bytes.Buffer
+	rep.WriteMarkdown(&md)
+	if !strings.Contains(md.String(), "5 rounds of a baseline and a candidate run") || !strings.Contains(md.String(), "(rank ") {
+		t.Errorf("the Markdown does not say the runs were paired:\n%s", md.String())
+	}
+	for i := range base {
+		base[i].Round, cand[i].Round = 0, 0
+	}
+	if rep := Compare("pg/x", base, cand, Options{}); rep.Rounds != 0 || rep.Verdict != stats.Inconclusive {
+		t.Errorf("without rounds: %d rounds, verdict %s; want unpaired and inconclusive", rep.Rounds, rep.Verdict)
+	}
+	// A round with a run on one side only breaks the pairing: no pairs are made up.
+	base[0].Round, cand[0].Round = 1, 2
+	if _, _, ok := inRounds(base, cand); ok {
+		t.Error("runs with missing rounds were paired")
+	}
+}
+
+// TestOneRunPerSideShowsItsSecondsInterval: one run against one run cannot decide, but the
+// throughput row gets an interval from the runs' seconds and says what it shows.
+func TestOneRunPerSideShowsItsSecondsInterval(t *testing.T) {
+	seconds := func(opsPerSec float64) []store.Interval {
+		var out []store.Interval
+		for i := range 10 {
+			out = append(out, store.Interval{Start: time.Duration(i) * time.Second, OpsPerSec: opsPerSec * (1 + noise[i%5])})
+		}
+		return out
+	}
+	b, c := synthRun(1000, 2, 0, nil), synthRun(800, 2.5, 0, nil)
+	b.Intervals, c.Intervals = seconds(1000), seconds(800)
+	rep := Compare("pg/x", []store.Run{b}, []store.Run{c}, Options{})
+	if rep.Verdict != stats.Inconclusive {
+		t.Errorf("one run per side: %s, want inconclusive", rep.Verdict)
+	}
+	row := rep.Rows[0]
+	if row.Measure != "ops/s" || !(float64(row.CIHigh) < 0.9) || !(float64(row.CILow) > 0.7) {
+		t.Fatalf("ops/s row %+v: want an interval around 0.8 from the seconds", row)
+	}
+	if !slices.ContainsFunc(row.Warnings, func(w string) bool { return strings.Contains(w, "only the noise within a run") }) {
+		t.Errorf("the row does not say what its interval shows: %q", row.Warnings)
+	}
+}

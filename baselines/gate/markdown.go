@@ -20,8 +20,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		verdict += ": machine busy"
 	}
 	fmt.Fprintf(&b, "### Baseline `%s`: %s\n\n", r.Name, verdict)
-	fmt.Fprintf(&b, "%d baseline runs, %d candidate runs. A regression is more than %s worse at %s confidence.\n\n",
-		r.BaselineRuns, r.CandidateRuns, percent(r.Threshold), percent(r.Confidence))
+	if r.Rounds > 0 {
+		fmt.Fprintf(&b, "%d rounds of a baseline and a candidate run side by side, compared as pairs (p: paired t-test on the rounds' ratios; signed-rank p beside it). A regression is more than %s worse at %s confidence.\n\n",
+			r.Rounds, percent(r.Threshold), percent(r.Confidence))
+	} else {
+		fmt.Fprintf(&b, "%d baseline runs, %d candidate runs. A regression is more than %s worse at %s confidence.\n\n",
+			r.BaselineRuns, r.CandidateRuns, percent(r.Threshold), percent(r.Confidence))
+	}
 	if len(r.DecidedBy) > 0 {
 		fmt.Fprintf(&b, "Decided by: %s.\n\n", strings.Join(r.DecidedBy, ", "))
 	}
@@ -44,7 +49,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			}
 			fmt.Fprintf(&b, "| %s %s | %s | %s | %s | %s | %s |\n", op, row.Measure,
 				formatValue(row.Measure, float64(row.Baseline)), formatValue(row.Measure, float64(row.Candidate)),
-				delta(row), pValue(row.P), verdictCell(row))
+				delta(row), pCell(row), verdictCell(row))
 		}
 		b.WriteString("\n")
 	}
@@ -140,6 +145,14 @@ func delta(row Row) string {
 		return rel(row.Ratio)
 	}
 	return fmt.Sprintf("%s (%s … %s)", rel(row.Ratio), rel(row.CILow), rel(row.CIHigh))
+}
+
+// pCell is a row's p-value, with the signed-rank test's beside the paired t-test's.
+func pCell(row Row) string {
+	if row.RankP != 0 && !math.IsNaN(float64(row.RankP)) {
+		return fmt.Sprintf("%s (rank %s)", pValue(row.P), pValue(row.RankP))
+	}
+	return pValue(row.P)
 }
 
 func pValue(p Number) string {

@@ -30,6 +30,10 @@ type Comparison struct {
 	// U and P are the Mann-Whitney statistic (of the candidate) and its two-sided p-value.
 	U float64 `json:"u"`
 	P float64 `json:"p"`
+	// Pairs is the number of rounds when the runs were compared in pairs (ComparePaired),
+	// and then P is the paired t-test's and RankP the Wilcoxon signed-rank test's p-value.
+	Pairs int     `json:"pairs,omitempty"`
+	RankP float64 `json:"rank_p,omitempty"`
 	// CV is the pooled coefficient of variation of the runs (each side relative to its own
 	// median), the noise that RunsNeeded plans for.
 	CV      float64 `json:"cv"`

@@ -56,6 +56,10 @@ type Run struct {
 
 	Start    time.Time     `json:"start"`
 	Duration time.Duration `json:"duration_ns"`
+	// Round numbers the round of a comparison this run belongs to, from 1, when the runs
+	// of both sides were taken in rounds (`dbharness compare`: base and candidate next to
+	// each other, ABBA); 0 when not. Runs of the same round are compared as a pair.
+	Round int `json:"round,omitempty"`
 	// Partial is true when the run ended early (it was stopped, or the database died).
 	Partial bool `json:"partial,omitempty"`
 

@@ -212,3 +212,65 @@ func TestCheckEmittedNamesEachProblem(t *testing.T) {
 		t.Errorf("problems %v; want the wrong type and the missing label", problems)
 	}
 }
+
+func TestRegisterSignalsRejectsInvalidDeclarations(t *testing.T) {
+	base := func(mod func(*catalog.Signal)) catalog.Signal {
+		s := catalog.Signal{Database: db, Name: "commits", Title: "Commits", Help: "Commits per second.", Group: "Load",
+			Of: []string{"cattest_xact_commit_total"}, By: []string{"datname"}}
+		mod(&s)
+		return s
+	}
+	cases := map[string]catalog.Signal{
+		"bad name":         base(func(s *catalog.Signal) { s.Name = "Commits" }),
+		"no title":         base(func(s *catalog.Signal) { s.Title = "" }),
+		"no metric":        base(func(s *catalog.Signal) { s.Of = nil }),
+		"unknown metric":   base(func(s *catalog.Signal) { s.Of = []string{"cattest_nope_total"} }),
+		"other database":   base(func(s *catalog.Signal) { s.Of = []string{"cattestns_sessions"} }),
+		"type mix":         base(func(s *catalog.Signal) { s.Over = []string{"cattest_backends"} }),
+		"histogram":        base(func(s *catalog.Signal) { s.Of = []string{"cattest_query_duration_seconds"}; s.By = nil }),
+		"missing label":    base(func(s *catalog.Signal) { s.By = []string{"node"} }),
+		"agg on a counter": base(func(s *catalog.Signal) { s.Agg = catalog.Max }),
+		"unknown role":     base(func(s *catalog.Signal) { s.Role = "vibes" }),
+		"alert op": base(func(s *catalog.Signal) {
+			s.Alert = &catalog.Alert{Op: "=", Severity: "warning", Summary: "x", Runbook: "y"}
+		}),
+		"alert severity": base(func(s *catalog.Signal) {
+			s.Alert = &catalog.Alert{Op: ">", Severity: "page", Summary: "x", Runbook: "y"}
+		}),
+		"alert runbook": base(func(s *catalog.Signal) { s.Alert = &catalog.Alert{Op: ">", Severity: "warning", Summary: "x"} }),
+	}
+	if err := catalog.CheckSignal(base(func(*catalog.Signal) {})); err != nil {
+		t.Fatalf("the valid base signal is refused: %v", err)
+	}
+	for name, s := range cases {
+		if err := catalog.CheckSignal(s); err == nil {
+			t.Errorf("%s: CheckSignal accepted %+v", name, s)
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("RegisterSignals accepted a signal with a bad name")
+		}
+	}()
+	catalog.RegisterSignals(cases["bad name"])
+}
+
+func TestRegisterSignalsKeepsValidOnes(t *testing.T) {
+	catalog.RegisterSignals(catalog.Signal{Database: db, Name: "rollback_share", Title: "Rollbacks", Help: "Share of rolled back transactions.",
+		Group: "Load", Role: catalog.RoleErrors, Unit: catalog.Ratio,
+		Of: []string{"cattest_xact_rollback_total"}, Over: []string{"cattest_xact_commit_total", "cattest_xact_rollback_total"}})
+	got := catalog.Signals(db)
+	if len(got) != 1 || got[0].Name != "rollback_share" || got[0].Type() != catalog.Counter {
+		t.Fatalf("Signals(%q) = %+v", db, got)
+	}
+	if m := got[0].Metrics(); len(m) != 2 {
+		t.Errorf("Metrics() = %v, want each metric once", m)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a second signal with the same role was accepted")
+		}
+	}()
+	catalog.RegisterSignals(catalog.Signal{Database: db, Name: "rollbacks", Title: "Rollbacks", Help: "Rolled back.", Group: "Load",
+		Role: catalog.RoleErrors, Of: []string{"cattest_xact_rollback_total"}})
+}

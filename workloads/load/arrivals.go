@@ -137,26 +137,27 @@ func (g *grower) run(ctx context.Context, started func(i int)) {
 }
 
 // schedule calls fire(start + at(k)) for k = 0, 1, ... while at says ok, waiting for each
-// intended start, until ctx is done. Overdue starts fire at once, in order.
+// intended start, until ctx is done. Overdue starts fire at once, in order. It runs the loop
+// on a goroutine (and thread) of its own, for the waiter's precise sleeps.
 func schedule(ctx context.Context, start time.Time, at func(k int64) (time.Duration, bool), fire func(intended time.Time)) {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for k := int64(0); ; k++ {
-		off, ok := at(k)
-		if !ok || ctx.Err() != nil {
-			return
-		}
-		intended := start.Add(off)
-		if wait := time.Until(intended); wait > 0 {
-			timer.Reset(wait)
-			select {
-			case <-ctx.Done():
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w := newWaiter() // locks this goroutine's thread until it ends
+		defer w.stop()
+		for k := int64(0); ; k++ {
+			off, ok := at(k)
+			if !ok || ctx.Err() != nil {
 				return
-			case <-timer.C:
 			}
+			intended := start.Add(off)
+			if !w.until(ctx, intended) {
+				return
+			}
+			fire(intended)
 		}
-		fire(intended)
-	}
+	}()
+	<-done
 }
 
 // A rateStage is a linear ramp of the arrival rate, in iterations per second.

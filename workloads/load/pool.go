@@ -155,13 +155,18 @@ func (p *Pool) Iterate(ctx context.Context, i int, intended time.Time) bool {
 	start := time.Now()
 	if intended.IsZero() {
 		intended = start
-	} else if lag := start.Sub(intended); lag > 0 {
+	} else {
+		lag := max(start.Sub(intended), 0)
 		if lag > LateAfter {
 			v.late++
 		}
 		if lag > v.maxLag {
 			v.maxLag = lag
 		}
+		if v.lag == nil {
+			v.lag = newRunHist()
+		}
+		_ = v.lag.RecordValue(micros(lag)) // in range: micros clamps
 	}
 	opCtx, cancel := context.WithTimeout(ctx, p.opts.OpTimeout)
 	err := safeDo(opCtx, v.worker, op, v.rng)

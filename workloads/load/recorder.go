@@ -89,6 +89,9 @@ type vu struct {
 	late        int64
 	maxLag      time.Duration
 	interrupted int64
+	// lag is the schedule lag of the VU's open-loop iterations (from the intended start to
+	// the start), made on the first; nil for closed-loop executors.
+	lag *hdr.Histogram
 
 	ph    phaser
 	slots [2][]intervalRecord

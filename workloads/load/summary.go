@@ -70,6 +70,11 @@ type Summary struct {
 	// MaxStartLag is the largest such delay. Their latency includes the delay.
 	Late        int64         `json:"late_iterations"`
 	MaxStartLag time.Duration `json:"max_start_lag_ns"`
+	// ScheduleLag is the distribution of every open-loop iteration's delay from its intended
+	// start to its start (the harness's own delay, which pgbench reports as "schedule lag"),
+	// with its histogram; Count is the iterations started. Their latencies include it. Nil
+	// for closed-loop executors.
+	ScheduleLag *OpStats `json:"schedule_lag,omitempty"`
 
 	// Intervals are per-interval snapshots (Options.ProgressInterval long).
 	Intervals []Interval `json:"intervals,omitempty"`
@@ -249,6 +254,7 @@ func latencyOf(h *hdr.Histogram) Latency {
 func (s *Summary) summarize(p *Pool, names []string, weights []float64, sealed []*vu) error {
 	aggs := make([]*opAgg, len(names))
 	total := &opAgg{stats: OpStats{Name: "*"}, hist: newRunHist()}
+	var lag *opAgg
 	for i := range names {
 		aggs[i] = &opAgg{stats: OpStats{Name: names[i], Weight: weights[i]}, hist: newRunHist()}
 	}
@@ -260,8 +266,20 @@ func (s *Summary) summarize(p *Pool, names []string, weights []float64, sealed [
 		s.Late += v.late
 		s.Interrupted += v.interrupted
 		s.MaxStartLag = max(s.MaxStartLag, v.maxLag)
+		if v.lag != nil {
+			if lag == nil {
+				lag = &opAgg{stats: OpStats{Name: "schedule lag"}, hist: newRunHist()}
+			}
+			lag.hist.Merge(v.lag)
+			lag.stats.Count += v.lag.TotalCount()
+		}
 	}
 	var errs []error
+	if lag != nil {
+		st, err := lag.finish(s.Duration)
+		errs = append(errs, err)
+		s.ScheduleLag = &st
+	}
 	s.Operations = make([]OpStats, len(names))
 	for i, a := range aggs {
 		st, err := a.finish(s.Duration)

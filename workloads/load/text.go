@@ -77,6 +77,10 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		add("dropped_iterations", "%-8d %s", s.Dropped, rate(s.Dropped))
 		add("late_iterations", "%-8d max start lag %s", s.Late, formatDuration(s.MaxStartLag))
 	}
+	if l := s.ScheduleLag; l != nil {
+		add("schedule_lag", "avg=%s med=%s p(95)=%s p(99)=%s max=%s (the harness's delay before each start; in the latencies)",
+			formatDuration(l.Latency.Mean), formatDuration(l.Latency.P50), formatDuration(l.Latency.P95), formatDuration(l.Latency.P99), formatDuration(l.Latency.Max))
+	}
 	for _, name := range sortedNames(s.Counts) {
 		add(name, "%d", s.Counts[name])
 	}

@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/dbharness/dbharness/workloads/load"
+	"github.com/dbharness/dbharness/workloads/load/loadmetrics"
+)
+
+// metricsListenHelp is the help of --metrics-listen on run and load.
+const metricsListenHelp = "serve the load engine's own metrics (operations, errors, latency histograms per scenario and operation) on http://ADDR/metrics while the run goes on, e.g. 127.0.0.1:9464"
+
+// metricsLinger is how long the metrics server waits at the end for a last scrape.
+const metricsLinger = 5 * time.Second
+
+// serveLoadMetrics serves a load metrics exporter on addr until stop is called; an empty
+// addr serves nothing and returns a nil observer.
+func serveLoadMetrics(addr string, stderr io.Writer) (observe func(string, *load.Summary, bool), stop func(), err error) {
+	if addr == "" {
+		return nil, func() {}, nil
+	}
+	exp := loadmetrics.New()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(exp)
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--metrics-listen %s: %w", addr, err)
+	}
+	var scraped atomic.Int64 // scrapes served
+	handler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handler.ServeHTTP(w, r)
+		scraped.Add(1)
+	}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "dbharness: --metrics-listen: %v\n", err)
+		}
+	}()
+	fmt.Fprintf(stderr, "serving load metrics on http://%s/metrics\n", l.Addr())
+	return exp.Observe, func() {
+		// Note: a run ends moments after its last workload; the server stays until a scraper
+		// has read the final state once (at most metricsLinger), as a batch job's last numbers
+		// would otherwise never reach Prometheus.
+		seen := scraped.Load()
+		deadline := time.Now().Add(metricsLinger)
+		for seen > 0 && scraped.Load() == seen && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		<-done
+	}, nil
+}
