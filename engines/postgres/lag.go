@@ -127,7 +127,9 @@ func (c *cluster) ReplicationLag(ctx context.Context) ([]engines.ReplicaLag, err
 			continue
 		}
 		answered++
-		if lag, behind, known := c.lag.lag(now, rp); known {
+		// Note: the time of the replica's answer, not of the primary's: a replica a few
+		// milliseconds behind the position just read shows those milliseconds.
+		if lag, behind, known := c.lag.lag(time.Now(), rp); known {
 			l.Lag, l.Behind = lag, behind
 		}
 		switch {
