@@ -83,6 +83,8 @@ type World struct {
 	// wantsAnalysis is set when the scenario has analysis sentences: loads then end with
 	// an analysis.
 	wantsAnalysis bool
+	// skipped is why the scenario was skipped: what it needs is not available here.
+	skipped string
 	// wantsBaseline is set when the scenario compares with or records a baseline: loads then
 	// end with an analysis when the database keeps findings with baseline runs (plans, wait
 	// shares), and loadFindings keeps each load's.
@@ -92,8 +94,6 @@ type World struct {
 	datasets map[string]bool
 	// wrap, if not nil, wraps every workload before it runs (a session's calibration delay).
 	wrap func(workloads.Workload) workloads.Workload
-	// skipped is why the scenario was skipped: what it needs is not available here.
-	skipped string
 	// lag samples the replication lag while a workload runs (topologies with replicas);
 	// lastLag is the one of the last run, for the lag check.
 	lag, lastLag *lagWatch

@@ -62,6 +62,7 @@ func init() {
 
 // open is the Factory: it connects a small pool of its own, which Close closes.
 func open(ctx context.Context, dsn string, cfg collectors.Config) (collectors.Collector, error) {
+	// Bad settings are found before anything connects.
 	set, err := parseSettings(cfg.Settings)
 	if err != nil {
 		return nil, err
