@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -135,34 +136,45 @@ func TestAnalysisReportsWaitsDeadRowsVacuumsAndUnusedIndexes(t *testing.T) {
 		conns[i] = connect(t, dsn)
 		defer conns[i].Close(ctx)
 	}
-	if err := a.Mark(ctx); err != nil {
-		t.Fatal(err)
-	}
 	var wg sync.WaitGroup
 	for _, c := range conns {
 		wg.Go(func() { c.Exec(ctx, "SELECT count(*) FROM dbh_v") })
 	}
-	// Watch from a session the sampling leaves out: once the waiters all wait, until the
-	// sampler's own query (pg_stat_statements counts it) ran 30 more times.
+	// On a failure too, the waiters are done with their connections before these close.
+	defer func() { tx.Rollback(ctx); wg.Wait() }()
+	// The sampling starts once the waiters all wait, so every sample sees them; watched from
+	// a session the sampling leaves out.
 	watch := quiet(t, dsn)
-	samplerCalls := func() int64 {
-		var n int64
-		if err := watch.QueryRow(ctx, "SELECT coalesce(sum(calls), 0)::int8 FROM pg_stat_statements WHERE query LIKE 'SELECT coalesce(wait_event_type%'").Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	var from int64 = -1
-	for deadline := time.Now().Add(60 * time.Second); from < 0 || samplerCalls() < from+30; time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(10 * time.Millisecond) {
 		var n int
 		if err := watch.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'relation'").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n == waiters && from < 0 {
-			from = samplerCalls()
+		if n == waiters {
+			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the waiters did not all wait while the sampler sampled 30 times (%d waiting)", n)
+			t.Fatalf("%d of the %d waiters wait for the lock", n, waiters)
+		}
+	}
+	if err := a.Mark(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Then until the sampler started its query 15 times. Its statements are kept out of
+	// pg_stat_statements, so its samples are counted by their start times in
+	// pg_stat_activity (each poll sees the latest; a missed one only makes the wait longer).
+	seen := map[time.Time]bool{}
+	for deadline := time.Now().Add(2 * time.Minute); len(seen) < 15; time.Sleep(3 * time.Millisecond) {
+		var at time.Time
+		err := watch.QueryRow(ctx, "SELECT query_start FROM pg_stat_activity WHERE application_name = 'dbharness-collector' AND query LIKE 'SELECT coalesce(wait_event_type%'").Scan(&at)
+		switch {
+		case err == nil:
+			seen[at] = true
+		case !errors.Is(err, pgx.ErrNoRows):
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the wait sampler sampled %d times in 2 minutes", len(seen))
 		}
 	}
 	waits, err := a.Analyze(ctx)
