@@ -8,7 +8,7 @@ Feature: Wait profiles: what the sessions waited on during a load, kept with bas
   Scenario: transfers on one branch wait on each other's row locks
     Given a PostgreSQL database
     And the "pgbench" dataset at scale 1
-    When the "tpcb" workload runs for 2s with 4 workers
+    When the "tpcb" workload runs 400 times shared by 4 workers
     Then the error rate is below 0.1%
     And the analysis finds a wait-event "Lock:transactionid" with at least 0.05 share
     And the analysis finds a wait-event "CPU" with at least 0.05 share
