@@ -20,7 +20,7 @@ Feature: A shop on PostgreSQL: joins, recursive CTEs, window functions, upserts,
     And the slow query findings include a query like "WITH RECURSIVE sub(id) AS"
     And the slow query findings include a query like "SELECT id FROM fulfilment_queue ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED"
     And the slow query findings include a query like "ON CONFLICT (product_id) DO UPDATE"
-    And the analysis finds no deadlock
+    And no deadlock is found
 
   # Two transfers that took one row each wait for the other's in their second statement: both
   # processes are giving stock when the deadlock is found.

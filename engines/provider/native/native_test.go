@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -141,5 +142,58 @@ func TestSweepStaleRemovesOnlyFoldersOfRunsThatAreGone(t *testing.T) {
 		if _, err := os.Stat(dir); (err == nil) != want {
 			t.Errorf("%s exists = %v, want %v", dir, err == nil, want)
 		}
+	}
+}
+
+// A goroutine locked to its thread that returns ends the thread; a server it started must
+// not get the death signal that Pdeathsig ties to the forking thread (golang/go#27505).
+func TestAServerOutlivesTheThreadThatStartedIt(t *testing.T) {
+	dir := t.TempDir()
+	type started struct {
+		p   *Process
+		tid int
+		err error
+	}
+	var s started
+	for range 20 { // the main thread is never ended, so try until a goroutine gets another
+		ch := make(chan started, 1)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+			tid := syscall.Gettid()
+			if tid == os.Getpid() {
+				ch <- started{tid: tid}
+				return
+			}
+			p, err := Start(Config{Name: "sleep", Path: "/bin/sleep", Args: []string{"60"}, Dir: dir, LogPath: filepath.Join(dir, "sleep.log")})
+			ch <- started{p, tid, err}
+		}()
+		if s = <-ch; s.err != nil {
+			t.Fatal(s.err)
+		}
+		if s.p != nil {
+			break
+		}
+	}
+	if s.p == nil {
+		t.Skip("every goroutine ran on the main thread, which Go never ends")
+	}
+	// Note: the thread's /proc entry goes once the thread is released, after the kernel has
+	// sent its children's death signals.
+	task := fmt.Sprintf("/proc/self/task/%d", s.tid)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(task); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("thread %d still there", s.tid)
+		}
+	}
+	// Note: a SIGKILL sent at the thread's exit is pending before this SIGTERM, so the exit
+	// status says which one ended the process.
+	if err := s.p.Stop(context.Background(), syscall.SIGTERM, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if ws, ok := s.p.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("the server ended with %v, want it alive until the SIGTERM", s.p.cmd.ProcessState)
 	}
 }

@@ -69,7 +69,7 @@ func Start(cfg Config) (*Process, error) {
 	if cfg.User != nil {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: cfg.User.UID, Gid: cfg.User.GID}
 	}
-	if err := cmd.Start(); err != nil {
+	if err := spawn(cmd); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("start %s (%s): %w", cfg.Name, cfg.Path, err)
 	}
