@@ -81,6 +81,15 @@ func TestExpectedFailuresFailWithTheirReasons(t *testing.T) {
 		// the time are named either way.
 		"Commits that wait for the disk again are a regression, and the gate names the wait": {
 			`against the baseline "waits/acked-writes"`, "the time was spent differently", "of active time", "IO:WALSync|LWLock:WALWrite"},
+		"Point selects without their primary key are a regression, with the metrics that moved": {
+			`regression against the baseline "mysql/oltp_point_select"`, "regressed", "In the same window",
+			// One of the server's metrics the lost key moves must be named: the counters of the
+			// scans, or the buffer pool the ALTER TABLE rebuilt the table into (constant on
+			// each side, these rank first).
+			"mysql_perf_schema_events_statements_no_index_used_total|mysql_perf_schema_events_statements_examined_rows_total|mysql_perf_schema_index_io_waits_seconds_total|mysql_handlers_total|mysql_joins_total|mysql_perf_schema_events_statements_seconds_total|mysql_innodb_buffer_pool_pages|buffer_pool_bytes_data"},
+		"no deadlock is found fails with the deadlock's graph": {
+			"the analysis found 1 deadlock finding(s)", "on dbharness.deadlock_rows", "(1) transaction", "(2) transaction",
+			"running: UPDATE deadlock_rows SET v = v + ? WHERE id = ?", "holds: record lock X", "waits for: record lock X", "rolled back: ("},
 	}
 	t.Setenv("DBHARNESS_BASELINES", t.TempDir())
 	var out bytes.Buffer
