@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis bench-mysql bench-oracle bench-rate bench-mongodb bench-sqlserver calibrate-gate clean
+.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-pg-collector bench-pg-replication bench-redis bench-mysql bench-oracle bench-rate bench-mongodb bench-sqlserver calibrate-gate clean
 
 all: build
 
@@ -36,6 +36,15 @@ bench-pg-vs-pgbench: bench-postgresql
 # load engine's YCSB and PL/SQL workloads; says why it cannot run where neither is there.
 bench-oracle: build
 	scripts/bench-oracle.sh
+# The PostgreSQL collector next to prometheus-postgres-exporter (scrape time, series, CPU per
+# scrape) and the cost of the analysis's wait sampling on pgbench's throughput (ABBA).
+bench-pg-collector: deps
+	scripts/bench-pg-collector.sh
+
+# A PostgreSQL primary with 2 replicas: replication lag under a write load and the time from
+# a killed primary to the first write the promoted replica takes, 5 runs each.
+bench-pg-replication: deps
+	scripts/bench-pg-replication.sh
 
 # dbharness's Redis GET/SET next to redis-benchmark (ratios).
 bench-redis: deps build

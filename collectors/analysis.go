@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -100,6 +101,77 @@ type FindingKind struct {
 	// Values by key. A key with "<type>" stands for a family of keys ("<type>_keys":
 	// hash_keys, set_keys, ...).
 	Values []FindingValue
+	// Baseline says whether and how findings of the kind are kept with baseline runs for
+	// the gate to compare: "" not at all; BaselineShape: the Summary is the subject's shape
+	// and a different one is a change; BaselineShare: Values[Share] is the subject's share
+	// of the whole ShareOf, and the gate's attribution lists the shares that moved.
+	Baseline string
+	// Share is the value of a BaselineShare finding that holds its share (0 to 1).
+	Share string
+	// ShareOf names the whole the shares of a BaselineShare kind divide ("active time").
+	ShareOf string
+}
+
+// The ways a FindingKind's findings are compared with a baseline.
+const (
+	BaselineShape = "shape"
+	BaselineShare = "share"
+)
+
+// ShapeKey is the name a BaselineShape finding's shape is kept under: "plan of SELECT ...".
+func ShapeKey(kind, subject string) string { return kind + " of " + subject }
+
+// ShareWhole is the name of the whole a BaselineShare kind's findings divide, as the gate
+// writes it ("LWLock:WALWrite 3% → 41% of active time"): ShareOf, which no two kinds of a
+// database share.
+func (k FindingKind) ShareWhole() string { return k.ShareOf }
+
+// BaselineOf is what a baseline run keeps of a database's findings: the shapes of its
+// BaselineShape kinds by ShapeKey, and the shares of its BaselineShare kinds by whole and
+// subject. Gaps and kinds kept no other way are left out.
+func BaselineOf(database string, fs []Finding) (shapes map[string]string, shares map[string]map[string]float64) {
+	kinds := map[string]FindingKind{}
+	for _, k := range FindingKinds(database) {
+		kinds[k.Kind] = k
+	}
+	for _, f := range fs {
+		k, ok := kinds[f.Kind]
+		if !ok || f.Unavailable != "" {
+			continue
+		}
+		switch k.Baseline {
+		case BaselineShape:
+			if shapes == nil {
+				shapes = map[string]string{}
+			}
+			shapes[ShapeKey(f.Kind, f.Subject)] = f.Summary
+		case BaselineShare:
+			v, ok := f.Values[k.Share]
+			if !ok {
+				continue
+			}
+			if shares == nil {
+				shares = map[string]map[string]float64{}
+			}
+			w := k.ShareWhole()
+			if shares[w] == nil {
+				shares[w] = map[string]float64{}
+			}
+			shares[w][f.Subject] = v
+		}
+	}
+	return shapes, shares
+}
+
+// ComparesWithBaselines says whether some finding kind of database is kept with baseline
+// runs, so a scenario that compares with a baseline needs the analysis after each run.
+func ComparesWithBaselines(database string) bool {
+	for _, k := range FindingKinds(database) {
+		if k.Baseline != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // A FindingValue is one key of a finding's Values.
@@ -136,6 +208,15 @@ func DeclareFindings(database string, ks ...FindingKind) {
 	for _, k := range ks {
 		if k.Kind == "" || k.Subject == "" {
 			panic("collectors: DeclareFindings: a kind of " + database + " lacks its name or subject")
+		}
+		switch k.Baseline {
+		case "", BaselineShape:
+		case BaselineShare:
+			if k.ShareOf == "" || !slices.ContainsFunc(k.Values, func(v FindingValue) bool { return v.Key == k.Share }) {
+				panic("collectors: DeclareFindings: kind " + k.Kind + " of " + database + " is kept as shares but names no documented Share value or no ShareOf")
+			}
+		default:
+			panic("collectors: DeclareFindings: kind " + k.Kind + " of " + database + " has an unknown Baseline " + strconv.Quote(k.Baseline))
 		}
 		if slices.ContainsFunc(kinds[database], func(o FindingKind) bool { return o.Kind == k.Kind }) {
 			panic("collectors: DeclareFindings: kind " + k.Kind + " of " + database + " declared twice")

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/dbharness/dbharness/cli"
 	"github.com/dbharness/dbharness/collectors/catalog"
 	"github.com/dbharness/dbharness/dashboards"
@@ -119,6 +121,22 @@ func TestDashboardsAndRulesShowRealData(t *testing.T) {
 	start := time.Now()
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
+	// The collector keeps its own statements out of pg_stat_statements, so the statement
+	// panels need a client of the server's: one that queries every 100ms during the run.
+	pgClientDone := make(chan struct{})
+	go func() {
+		defer close(pgClientDone)
+		c, err := pgx.Connect(loadCtx, pg.DSN())
+		if err != nil {
+			t.Errorf("connect a client to the proof's PostgreSQL: %v", err)
+			return
+		}
+		defer c.Close(context.Background())
+		for loadCtx.Err() == nil {
+			_, _ = c.Exec(loadCtx, "SELECT count(*) FROM pg_class")
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
 	_, loadDone, loadOut := command(t, loadCtx, "load", "--engine", "redis", "--provider", "external", "--dsn", cluster.DSN(),
 		"--workload", "get-set", "--scale", "1", "--vus", "2", "--duration", "3m", "--out", "", "--metrics-listen", loadAddr)
 	_, myLoadDone, _ := command(t, loadCtx, "load", "--engine", "mysql", "--provider", "external", "--dsn", my.DSN(),
@@ -132,6 +150,7 @@ func TestDashboardsAndRulesShowRealData(t *testing.T) {
 	}
 	stopLoad()
 	<-loadDone
+	<-pgClientDone
 	<-myLoadDone
 	if pids := native.ProcessesUnder(workdir); len(pids) > 0 {
 		t.Errorf("the run left processes behind: %v", pids)

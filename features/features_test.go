@@ -74,6 +74,13 @@ func TestExpectedFailuresFailWithTheirReasons(t *testing.T) {
 			// The ranking by effect size moves from run to run; one of the metrics a lost
 			// index moves must be named.
 			"postgresql_tup_returned_total|postgresql_tup_fetched_total|postgresql_statements_seconds_total"},
+		"An index scan that becomes a bitmap scan is caught by the gate although latency is flat": {
+			`regression against the baseline "plans/point-select"`, "plan of SELECT abalance FROM pgbench_accounts WHERE aid = $1 changed",
+			"`Index Scan using pgbench_accounts_pkey on pgbench_accounts`", "`Bitmap Heap Scan on pgbench_accounts > Bitmap Index Scan using pgbench_accounts_pkey`"},
+		// A busy machine may leave the numbers undecided (inconclusive); the waits that took
+		// the time are named either way.
+		"Commits that wait for the disk again are a regression, and the gate names the wait": {
+			`against the baseline "waits/acked-writes"`, "the time was spent differently", "of active time", "IO:WALSync|LWLock:WALWrite"},
 		"Point selects without their primary key are a regression, with the metrics that moved": {
 			`regression against the baseline "mysql/oltp_point_select"`, "regressed", "In the same window",
 			// One of the server's metrics the lost key moves must be named: the counters of the

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/dbharness/dbharness/baselines/store"
 	"github.com/dbharness/dbharness/collectors"
 	"github.com/dbharness/dbharness/collectors/querytext"
 	"github.com/dbharness/dbharness/engines"
@@ -46,6 +47,20 @@ func analysisSentences(w *World) []Sentence {
 			Example: `the slow query findings do not include a sequential scan on "accounts"`,
 			Help:    "Checks that no plan of the slow statements reads the table whole (a full-scan finding); fails when a plan could not be read, or when there were no slow statements to look at.",
 			fn:      w.checkNoFullScan, check: func(p *plan, a args) error { _, err := p.findingKind(kindFullScan); return err }},
+		{Area: "analysis", Keyword: "Then",
+			Pattern: `^the plan of "([^"]+)" is unchanged(?: from the baseline "([^"]+)")?$`,
+			Example: `the plan of "SELECT abalance FROM pgbench_accounts" is unchanged`,
+			Help: "Checks the plan of the statement that reads like the text (matched as the slow query sentences match) in the last load: against its plan in the first load of this scenario that ran it, or, with ` from the baseline \"name\"`, " +
+				"against the plan most of the baseline's accepted runs recorded. Fails with both plans, and when there is nothing to compare with.",
+			fn: w.checkPlanUnchanged, check: func(p *plan, a args) error {
+				if _, err := p.findingKind(kindPlan); err != nil {
+					return err
+				}
+				if a.s[1] != "" {
+					return store.CheckName(a.s[1])
+				}
+				return nil
+			}},
 		{Area: "analysis", Keyword: "Then",
 			Pattern: `^the analysis finds no ([a-z-]+)$`,
 			Example: "the analysis finds no big-key",
@@ -108,11 +123,12 @@ func checkValueName(k collectors.FindingKind, value string) error {
 	return fmt.Errorf("a %s finding has no value %q: its values are %s", k.Kind, value, strings.Join(keys, ", "))
 }
 
-// The finding kinds of the slow query sentences: every SQL database's analysis names its
-// statements and its full scans so.
+// The finding kinds of the slow query and plan sentences: every SQL database's analysis
+// names its statements, their plans and its full scans so.
 const (
 	kindSlowQuery = "slow-query"
 	kindFullScan  = "full-scan"
+	kindPlan      = "plan"
 )
 
 func (w *World) analyze(ctx context.Context) error {
@@ -410,6 +426,97 @@ func (w *World) checkLoss(ctx context.Context, limit float64, wanted string) err
 		}
 		return fmt.Errorf("%d of %d acknowledged writes are lost (%.4f%%), wanted %s acknowledged writes lost%s (%s)",
 			v.Lost, v.Acknowledged, 100*v.LostRatio(), wanted, ex, engines.RedactDSN(v.Method))
+	}
+	return nil
+}
+
+// planLike finds the one plan among fs whose statement reads like like.
+func planLike(fs []collectors.Finding, like string) (collectors.Finding, error) {
+	want := normalWords(like)
+	var match []collectors.Finding
+	var subjects []string
+	for _, f := range fs {
+		if f.Kind != kindPlan || f.Unavailable != "" {
+			continue
+		}
+		subjects = append(subjects, f.Subject)
+		if strings.Contains(normalWords(f.Subject), want) {
+			match = append(match, f)
+		}
+	}
+	switch {
+	case len(match) == 1:
+		return match[0], nil
+	case len(match) > 1:
+		var ss []string
+		for _, m := range match {
+			ss = append(ss, m.Subject)
+		}
+		return collectors.Finding{}, fmt.Errorf("%d statements read like %q: write more of the one you mean:\n  %s", len(match), like, strings.Join(ss, "\n  "))
+	case len(subjects) == 0:
+		return collectors.Finding{}, fmt.Errorf("the analysis has no plan of any statement: no plan of a statement like %q", like)
+	}
+	return collectors.Finding{}, fmt.Errorf("no statement with a plan reads like %q; the statements were:\n  %s", like, strings.Join(subjects, "\n  "))
+}
+
+func (w *World) checkPlanUnchanged(ctx context.Context, like, baseline string) error {
+	found, err := w.findingsOf(ctx, kindPlan)
+	if err != nil {
+		return err
+	}
+	if gaps := w.gaps(kindPlan); len(gaps) > 0 && len(found) == 0 {
+		return fmt.Errorf("cannot compare the plan of %q: %s", like, strings.Join(gaps, "; "))
+	}
+	now, err := planLike(found, like)
+	if err != nil {
+		return err
+	}
+	if baseline != "" {
+		return w.comparePlanWithBaseline(now, baseline)
+	}
+	for _, s := range w.rec.Loads {
+		if s == w.lastLoad {
+			break
+		}
+		for _, f := range w.loadFindings[s] {
+			if f.Kind == kindPlan && f.Subject == now.Subject && f.Unavailable == "" {
+				if f.Summary != now.Summary {
+					return fmt.Errorf("the plan of %s changed since the first load that ran it (%s):\n  then: %s\n  now:  %s", now.Subject, s.Workload, f.Summary, now.Summary)
+				}
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("no earlier load of this scenario has a plan of %s to compare with: run a load before the change, or compare with a baseline (`is unchanged from the baseline \"name\"`)", now.Subject)
+}
+
+// comparePlanWithBaseline compares a plan with the one most of a baseline's accepted runs
+// recorded.
+func (w *World) comparePlanWithBaseline(now collectors.Finding, name string) error {
+	s := store.New(store.RootFromEnv())
+	bl, err := s.Load(name)
+	if err != nil {
+		return err
+	}
+	key := collectors.ShapeKey(kindPlan, now.Subject)
+	counts := map[string]int{}
+	best := ""
+	runs := bl.Current()
+	for _, r := range runs {
+		if v, ok := r.Shapes[key]; ok {
+			counts[v]++
+			if counts[v] > counts[best] {
+				best = v
+			}
+		}
+	}
+	switch {
+	case len(runs) == 0:
+		return fmt.Errorf("the baseline %q has no accepted runs to compare the plan of %s with", name, now.Subject)
+	case best == "":
+		return fmt.Errorf("no accepted run of the baseline %q recorded a plan of %s (it records the plans of the top statements of each run)", name, now.Subject)
+	case best != now.Summary:
+		return fmt.Errorf("the plan of %s changed from the baseline %q (%d of %d runs):\n  baseline: %s\n  now:      %s", now.Subject, name, counts[best], len(runs), best, now.Summary)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/dbharness/dbharness/baselines/gate"
 	"github.com/dbharness/dbharness/baselines/stats"
 	"github.com/dbharness/dbharness/baselines/store"
+	"github.com/dbharness/dbharness/collectors"
 	"github.com/dbharness/dbharness/collectors/sampler"
 	"github.com/dbharness/dbharness/internal/nearest"
 	"github.com/dbharness/dbharness/result"
@@ -274,6 +275,9 @@ func (b *baselineSteps) baselineRuns() ([]store.Run, error) {
 	for _, s := range sums {
 		r := store.FromLoad(*b.env, info, s, metrics)
 		r.Scenario, r.URI = w.rec.Name, w.rec.URI
+		if w.db != nil {
+			r.Shapes, r.Shares = collectors.BaselineOf(w.db.engine, w.loadFindings[s])
+		}
 		runs = append(runs, r)
 	}
 	return runs, nil

@@ -197,10 +197,15 @@ func (w *World) finishLoad(ctx context.Context, name string, summary *load.Summa
 			w.opts.ObserveLoad(w.rec.Name, summary, true)
 		}
 	}
-	if w.wantsAnalysis && w.db != nil {
+	if w.db != nil && (w.wantsAnalysis || w.wantsBaseline && collectors.ComparesWithBaselines(w.db.engine)) {
 		if _, ok := w.db.collector.(collectors.Analyzer); ok {
 			if err := w.analyze(ctx); err != nil {
 				w.rec.Warnings = append(w.rec.Warnings, fmt.Sprintf("analysis at the end of %s: %v", name, err))
+			} else if summary != nil {
+				if w.loadFindings == nil {
+					w.loadFindings = map[*load.Summary][]collectors.Finding{}
+				}
+				w.loadFindings[summary] = w.findings
 			}
 		}
 	}

@@ -70,8 +70,12 @@ func InitializeScenario(sc *godog.ScenarioContext, opts Options) {
 		}
 		for _, st := range p.Steps {
 			if strings.HasPrefix(st.Text, "the analysis finds") || strings.HasPrefix(st.Text, "the slow query findings") ||
-				st.Text == "the database is analyzed" || st.Text == "no deadlock is found" || strings.HasSuffix(st.Text, " finding is applied") {
+				strings.HasPrefix(st.Text, "the plan of ") || st.Text == "the database is analyzed" || st.Text == "no deadlock is found" ||
+				strings.HasSuffix(st.Text, " finding is applied") {
 				w.wantsAnalysis = true
+			}
+			if strings.HasPrefix(st.Text, "there is no regression against the baseline") || strings.HasPrefix(st.Text, "I record the result as the baseline") {
+				w.wantsBaseline = true
 			}
 		}
 		return ctx, nil

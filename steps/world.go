@@ -85,6 +85,11 @@ type World struct {
 	wantsAnalysis bool
 	// skipped is why the scenario was skipped: what it needs is not available here.
 	skipped string
+	// wantsBaseline is set when the scenario compares with or records a baseline: loads then
+	// end with an analysis when the database keeps findings with baseline runs (plans, wait
+	// shares), and loadFindings keeps each load's.
+	wantsBaseline bool
+	loadFindings  map[*load.Summary][]collectors.Finding
 	// datasets are the datasets this scenario loaded, by the dataset's own name.
 	datasets map[string]bool
 	// wrap, if not nil, wraps every workload before it runs (a session's calibration delay).

@@ -88,6 +88,12 @@ type Report struct {
 	// Changed are the labelled series whose one label changed between the sides (a
 	// statement's plan), whatever the verdict.
 	Changed []LabelChange `json:"changed,omitempty"`
+	// Changes are the shapes (store.Run.Shapes) that differ between the sides: each is a
+	// regression whatever the numbers say, since the database now does something else.
+	Changes []Change `json:"changes,omitempty"`
+	// Shares lists the parts of the wholes the runs divided (store.Run.Shares) whose share
+	// moved most, when the verdict is a regression or inconclusive.
+	Shares []Moved `json:"shares,omitempty"`
 	// Shifts are the change points of the baseline's history with the candidate runs
 	// appended (AddHistory); HistoryRuns is how many runs that history had.
 	Shifts      []Shift `json:"shifts,omitempty"`
@@ -185,8 +191,23 @@ func Compare(name string, baseline, candidate []store.Run, opts Options) *Report
 	rep.Verdict = overall(rep.Rows)
 	rep.DecidedBy = decidedBy(rep.Rows, rep.Verdict)
 	rep.Changed = LabelChanges(baseline, candidate)
+	// Note: a plan that changed decides even when latency is flat: the next data or build
+	// may make it slow, and no number of runs shows that now.
+	if rep.Changes = Changes(baseline, candidate); len(rep.Changes) > 0 {
+		if rep.Verdict != stats.Regressed {
+			rep.Verdict, rep.DecidedBy = stats.Regressed, nil
+		}
+		for _, c := range rep.Changes {
+			rep.DecidedBy = append(rep.DecidedBy, c.What)
+		}
+	}
 	if rep.Verdict == stats.Regressed {
 		rep.Attribution = Attribute(baseline, candidate, opts.Top, opts.MinEffect)
+	}
+	// Note: also when inconclusive: a busy machine may leave the numbers undecided, while
+	// what the sessions waited on still says where the time went.
+	if rep.Verdict == stats.Regressed || rep.Verdict == stats.Inconclusive {
+		rep.Shares = ShareMoves(baseline, candidate, opts.Top, opts.MinEffect)
 	}
 	return rep
 }

@@ -53,6 +53,20 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
+	if len(r.Changes) > 0 {
+		b.WriteString("The database did something else (compared as recorded, not as numbers: a change is a regression):\n\n")
+		for _, c := range r.Changes {
+			fmt.Fprintf(&b, "- %s changed:\n  - baseline: `%s`\n  - candidate: `%s`\n", c.What, c.Baseline, c.Candidate)
+		}
+		b.WriteString("\n")
+	}
+	if len(r.Shares) > 0 {
+		b.WriteString("In the same window, the time was spent differently (mean share per run, baseline → candidate):\n\n")
+		for _, m := range r.Shares {
+			fmt.Fprintf(&b, "- %s\n", m.Text)
+		}
+		b.WriteString("\n")
+	}
 	if len(r.Attribution) > 0 {
 		b.WriteString("In the same window, these database metrics moved most (mean per run, baseline → candidate, ranked by standardized effect):\n\n")
 		for _, m := range r.Attribution {
@@ -181,6 +195,12 @@ func (r *Report) Summary() result.Comparison {
 	for _, row := range r.Rows {
 		c.Measures = append(c.Measures, result.Measure{Operation: row.Operation, Measure: row.Measure,
 			Verdict: string(row.Verdict), Delta: delta(row), P: pValue(row.P)})
+	}
+	for _, ch := range r.Changes {
+		c.Moved = append(c.Moved, ch.Text)
+	}
+	for _, m := range r.Shares {
+		c.Moved = append(c.Moved, m.Text)
 	}
 	for _, m := range r.Attribution {
 		c.Moved = append(c.Moved, m.Text)

@@ -77,6 +77,15 @@ type Run struct {
 
 	// Metrics are the database metrics of the run's window, one number per metric name.
 	Metrics map[string]Metric `json:"metrics,omitempty"`
+
+	// Shapes are what the database did in the run that is compared as it is, not as a
+	// number, by what it is of ("plan of SELECT ..." -> the plan's shape). The gate reports
+	// a shape that changed.
+	Shapes map[string]string `json:"shapes,omitempty"`
+	// Shares are how the run divided a whole among its parts, by the whole's name ("wait
+	// events of active time" -> part -> share from 0 to 1). The gate's attribution lists
+	// the parts whose share moved.
+	Shares map[string]map[string]float64 `json:"shares,omitempty"`
 }
 
 // Measures are what the gate compares for one operation of a run.

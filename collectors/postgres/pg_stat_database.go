@@ -3,35 +3,19 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/dbharness/dbharness/collectors"
 	"github.com/dbharness/dbharness/collectors/catalog"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// statDatabaseColumn maps one column of pg_stat_database to its metric. The query is built
-// from this table, so a column and its declaration cannot drift apart.
-type statDatabaseColumn struct {
-	expr   string // SQL expression over pg_stat_database, yielding float8
-	metric catalog.Metric
-}
-
 func statDatabaseMetric(name string, t catalog.Type, unit catalog.Unit, column, help string) catalog.Metric {
-	return catalog.Metric{
-		Name:     name,
-		Type:     t,
-		Unit:     unit,
-		Help:     help,
-		Labels:   []string{"datname"},
-		Database: Database,
-		Source:   "pg_stat_database." + column,
-	}
+	return metric(name, t, unit, []string{"datname"}, "pg_stat_database."+column, help)
 }
 
 // statDatabaseColumns are the metrics of pg_stat_database, one row per database (the
 // shared-objects row with a NULL datname is skipped).
-var statDatabaseColumns = []statDatabaseColumn{
+var statDatabaseColumns = []column{
 	{"numbackends::float8", statDatabaseMetric("postgresql_backends", catalog.Gauge, catalog.None, "numbackends",
 		"Backends (client connections) currently connected to the database.")},
 	{"xact_commit::float8", statDatabaseMetric("postgresql_xact_commit_total", catalog.Counter, catalog.None, "xact_commit",
@@ -54,6 +38,8 @@ var statDatabaseColumns = []statDatabaseColumn{
 		"Rows deleted by queries in the database.")},
 	{"deadlocks::float8", statDatabaseMetric("postgresql_deadlocks_total", catalog.Counter, catalog.None, "deadlocks",
 		"Deadlocks detected in the database.")},
+	{"conflicts::float8", statDatabaseMetric("postgresql_conflicts_total", catalog.Counter, catalog.None, "conflicts",
+		"Queries cancelled on a hot standby because replay conflicted with them (0 on a primary); pg_stat_database_conflicts has the reasons.")},
 	{"temp_files::float8", statDatabaseMetric("postgresql_temp_files_total", catalog.Counter, catalog.None, "temp_files",
 		"Temporary files created by queries (sorts and hashes that spilled to disk).")},
 	{"temp_bytes::float8", statDatabaseMetric("postgresql_temp_bytes_total", catalog.Counter, catalog.Bytes, "temp_bytes",
@@ -70,54 +56,22 @@ func withRequires(m catalog.Metric, requires string) catalog.Metric {
 }
 
 // statDatabaseQuery is built once from statDatabaseColumns.
-var statDatabaseQuery = func() string {
-	exprs := make([]string, len(statDatabaseColumns))
-	for i, c := range statDatabaseColumns {
-		exprs[i] = c.expr
-	}
-	return "SELECT datname, " + strings.Join(exprs, ", ") +
-		" FROM pg_stat_database WHERE datname IS NOT NULL"
-}()
+var statDatabaseQuery = "SELECT datname, " + selectList(statDatabaseColumns) + " FROM pg_stat_database WHERE datname IS NOT NULL"
 
-func init() {
-	for _, c := range statDatabaseColumns {
-		catalog.Register(c.metric)
-	}
-}
+func init() { register(statDatabaseColumns) }
 
-// statDatabase scrapes pg_stat_database: transactions, cache hits, rows, deadlocks and
-// temporary files per database.
+// statDatabase scrapes pg_stat_database: transactions, cache hits, rows, deadlocks, conflicts
+// and temporary files per database.
 type statDatabase struct{}
 
 // Name implements collectors.Scraper.
 func (statDatabase) Name() string { return "pg_stat_database" }
 
 // Scrape implements collectors.Scraper.
-func (statDatabase) Scrape(ctx context.Context, pool *pgxpool.Pool, e *collectors.Emitter) error {
+func (s statDatabase) Scrape(ctx context.Context, pool *pgxpool.Pool, e *collectors.Emitter) error {
 	rows, err := pool.Query(ctx, statDatabaseQuery)
 	if err != nil {
 		return fmt.Errorf("scrape pg_stat_database: %w", err)
 	}
-	defer rows.Close()
-	var datname string
-	values := make([]float64, len(statDatabaseColumns))
-	dest := make([]any, 1+len(values))
-	dest[0] = &datname
-	for i := range values {
-		dest[i+1] = &values[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return fmt.Errorf("scrape pg_stat_database: %w", err)
-		}
-		for i, c := range statDatabaseColumns {
-			if err := e.Emit(c.metric.Name, values[i], datname); err != nil {
-				return fmt.Errorf("scrape pg_stat_database: %w", err)
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("scrape pg_stat_database: %w", err)
-	}
-	return nil
+	return emitRows(s.Name(), rows, 1, statDatabaseColumns, e)
 }

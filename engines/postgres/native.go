@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,8 +148,10 @@ func launch(ctx context.Context, spec engines.Spec, binDir, dir, data string, ru
 	if spec.Port != 0 && port != spec.Port {
 		logger(spec).Info("preferred port is taken; using another", "preferred", spec.Port, "port", port)
 	}
-	args := append([]string{"-D", data, "-p", fmt.Sprint(port), "-k", dir, "-c", "listen_addresses=127.0.0.1"}, settingArgs(settings)...)
 	logPath := filepath.Join(dir, fmt.Sprintf("postgres-%d.log", port))
+	settings = maps.Clone(settings)
+	settings[SettingServerLog] = logPath
+	args := append([]string{"-D", data, "-p", fmt.Sprint(port), "-k", dir, "-c", "listen_addresses=127.0.0.1"}, settingArgs(settings)...)
 	proc, err := native.Start(native.Config{
 		Name: "postgres", Path: filepath.Join(binDir, "postgres"), Args: args, Dir: dir,
 		LogPath: logPath, User: runAs, Logger: logger(spec),

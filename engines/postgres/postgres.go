@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,14 +34,30 @@ func (Engine) Name() string { return Name }
 // Describe gives the words scenarios use for PostgreSQL.
 func (Engine) Describe() engines.Description {
 	return engines.Description{
-		Display:      "PostgreSQL",
-		Aliases:      []string{"Postgres", "PG"},
-		Flavors:      []engines.Flavor{{Name: "postgresql", Display: "PostgreSQL"}},
+		Display: "PostgreSQL",
+		Aliases: []string{"Postgres", "PG"},
+		Flavors: []engines.Flavor{{Name: "postgresql", Display: "PostgreSQL"}},
+		Topologies: []engines.TopologyForm{
+			{Phrase: `primary with (\d+) replicas?(?: and synchronous_commit (off|local|remote_write|on|remote_apply))?`,
+				Example: "primary with 2 replicas",
+				Help: "Starts a PostgreSQL primary and hot-standby replicas of it (pg_basebackup, streaming replication), natively. " +
+					"With `and synchronous_commit remote_apply` (or on, remote_write) a commit waits for one replica (synchronous_standby_names = 'ANY 1 (*)'); off and local keep the replicas asynchronous. " +
+					"The step ends when every replica streams from the primary.",
+				Build: func(a []string) (engines.Topology, error) {
+					n, _ := strconv.Atoi(a[0])
+					if n < 1 || n > maxReplicas {
+						return engines.Topology{}, fmt.Errorf("a primary with replicas needs 1 to %d replicas, not %s", maxReplicas, a[0])
+					}
+					return ReplicatedTopology(n, a[1]), nil
+				}},
+		},
+		FailoverHelp: "PostgreSQL: pg_promote() on the replica that received the most WAL (the primary, if it runs, is stopped cleanly first and rejoins as a replica), the other replicas repointed to it; a replica that was a primary is rewound with pg_rewind when it is restarted.",
 		ExporterPort: 9187, // postgres_exporter
 		Requires: []engines.Requirement{
 			{Debian: "postgresql-15", Why: "the PostgreSQL 15 server"},
 			{Debian: "postgresql-contrib", Why: "pg_stat_statements and pgbench, the peer tool of the benchmarks"},
 			{Debian: "postgresql-client", Why: "psql, for the benchmark scripts"},
+			{Debian: "prometheus-postgres-exporter", Why: "postgres_exporter, the peer of the collector benchmark"},
 		},
 	}
 }
@@ -55,11 +72,23 @@ func (Engine) Check(ctx context.Context, p engines.Provider) error {
 
 // Start starts PostgreSQL with the provider the spec names (auto resolves first).
 func (e Engine) Start(ctx context.Context, spec engines.Spec) (engines.Instance, error) {
-	if k := spec.Topology.KindOr(); k != engines.Standalone {
-		return nil, fmt.Errorf("postgresql: topology %q is not supported yet: use standalone", k)
+	switch k := spec.Topology.KindOr(); k {
+	case engines.Standalone, Replicated:
+	default:
+		return nil, fmt.Errorf("postgresql: unknown topology %q: use standalone or %s", k, Replicated)
 	}
 	if spec.DSN != "" && (spec.Provider == "" || spec.Provider == engines.ProviderAuto) {
 		spec.Provider = engines.ProviderExternal
+	}
+	if spec.Topology.KindOr() == Replicated {
+		// Note: replicas are native children only (engines/nodes); auto means native here.
+		if spec.Provider != "" && spec.Provider != engines.ProviderAuto && spec.Provider != engines.ProviderNative {
+			return nil, fmt.Errorf("postgresql: a primary with replicas runs with the native provider only, not %s: use --provider native or auto", spec.Provider)
+		}
+		if _, err := engines.Resolve(ctx, e, engines.ProviderNative); err != nil {
+			return nil, err
+		}
+		return clusterOrNil(startReplicated(ctx, spec))
 	}
 	p, err := engines.Resolve(ctx, e, spec.Provider)
 	if err != nil {
@@ -75,6 +104,11 @@ func (e Engine) Start(ctx context.Context, spec engines.Spec) (engines.Instance,
 	}
 	return nil, fmt.Errorf("postgresql: provider %s is not supported", p)
 }
+
+// SettingServerLog is a setting of our own every native server carries: the file its log
+// goes to, so the collector's analysis can read the log through the server
+// (pg_read_file) and find deadlocks in it. Docker and external servers lack it.
+const SettingServerLog = "dbharness.server_log"
 
 // serverSettings are the settings every instance starts with; the spec's settings override.
 func serverSettings(spec engines.Spec) map[string]string {

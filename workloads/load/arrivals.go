@@ -143,7 +143,7 @@ func schedule(ctx context.Context, start time.Time, at func(k int64) (time.Durat
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		w := newWaiter() // locks this goroutine's thread until it ends
+		w := newWaiter() // locks this goroutine's thread until stop
 		defer w.stop()
 		for k := int64(0); ; k++ {
 			off, ok := at(k)

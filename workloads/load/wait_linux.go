@@ -25,9 +25,14 @@ type waiter struct {
 // late; the rest is a clock_nanosleep.
 const coarseWait = 2 * time.Millisecond
 
-// newWaiter locks the calling goroutine to its thread and makes the thread's sleeps exact.
-// The goroutine must end without unlocking: Go then ends the thread, so its timer slack
-// never reaches other goroutines.
+// newWaiter locks the calling goroutine to its thread and makes the thread's sleeps exact;
+// stop, from the same goroutine, gives the thread back with its default slack.
+//
+// Note: the thread must not end with the goroutine (as a goroutine that exits locked makes
+// Go do). A child process started with Pdeathsig from that thread, as native database
+// servers are, gets the signal when the thread ends, not when the harness does: a server
+// that happened to be forked on the scheduler's thread was SIGKILLed at the end of an
+// open-loop load.
 func newWaiter() *waiter {
 	runtime.LockOSThread()
 	// Note: best effort; a kernel that refuses keeps the default 50µs slack.
@@ -62,4 +67,10 @@ func (w *waiter) until(ctx context.Context, t time.Time) bool {
 	return ctx.Err() == nil
 }
 
-func (w *waiter) stop() { w.timer.Stop() }
+// stop ends the waits; the caller must be the goroutine that made the waiter.
+func (w *waiter) stop() {
+	w.timer.Stop()
+	// Note: 0 restores the thread's default timer slack.
+	_ = unix.Prctl(unix.PR_SET_TIMERSLACK, 0, 0, 0, 0)
+	runtime.UnlockOSThread()
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -46,9 +47,13 @@ func pgbenchScale(ctx context.Context, c *pgx.Conn, workload string) (int, error
 // session is a worker's connection, reopened before the next operation if it broke (so a
 // restarted database is picked up again, and each broken operation counts as one error).
 type session struct {
-	t workloads.Target
-	c *pgx.Conn
+	t      workloads.Target
+	c      *pgx.Conn
+	failed time.Time // when the last connect failed
 }
+
+// reconnectPause is the least time between two connects of a worker that failed.
+const reconnectPause = 20 * time.Millisecond
 
 func (s *session) conn(ctx context.Context) (*pgx.Conn, error) {
 	if s.c != nil && !s.c.IsClosed() {
@@ -58,8 +63,18 @@ func (s *session) conn(ctx context.Context) (*pgx.Conn, error) {
 		_ = s.c.Close(ctx)
 		s.c = nil
 	}
+	// Note: a primary that is down (a failover under way) refuses at once; without a pause
+	// every worker would spin on connects, an error each, and starve the recovery of CPU.
+	if wait := time.Until(s.failed.Add(reconnectPause)); wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	c, err := connect(ctx, s.t)
 	if err != nil {
+		s.failed = time.Now()
 		return nil, err
 	}
 	s.c = c

@@ -51,3 +51,31 @@ func DSN(t testing.TB) string {
 	t.Helper()
 	return Start(t).DSN()
 }
+
+// StartReplicated starts a private PostgreSQL primary with n streaming replicas for t,
+// natively (replicas run only so), and stops it when t ends. synchronousCommit is "" for
+// the server's default, or off, local, on, remote_write, remote_apply.
+func StartReplicated(t testing.TB, n int, synchronousCommit string, settings ...map[string]string) postgres.Topology {
+	t.Helper()
+	spec := engines.Spec{Provider: engines.ProviderNative, WorkDir: os.TempDir(), Logger: slog.New(slog.DiscardHandler),
+		Topology: postgres.ReplicatedTopology(n, synchronousCommit)}
+	if len(settings) > 0 {
+		spec.Settings = settings[0]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	inst, err := postgres.Engine{}.Start(ctx, spec)
+	if inst != nil {
+		t.Cleanup(func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := inst.Stop(stopCtx); err != nil {
+				t.Errorf("pgtest: stop postgresql: %v", err)
+			}
+		})
+	}
+	if err != nil {
+		t.Fatalf("pgtest: start postgresql primary with %d replicas: %v", n, err)
+	}
+	return inst.(postgres.Topology)
+}
