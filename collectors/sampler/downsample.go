@@ -55,7 +55,7 @@ func merge(a, b bucket) bucket {
 // Note: min/max buckets rather than LTTB because they can be kept as the run goes, in
 // bounded memory, and keep every spike and dip a plot must show; LTTB needs all the points.
 type track struct {
-	Series          // name, type, labels; Points unused
+	Series  // name, type, labels; Points unused
 	buckets []bucket
 	width   int64 // nanoseconds; 0 while every sample is its own bucket
 	max     int
