@@ -15,6 +15,7 @@ import (
 	"github.com/dbharness/dbharness/engines/provider/native"
 	"github.com/dbharness/dbharness/reports"
 	"github.com/dbharness/dbharness/result"
+	"github.com/dbharness/dbharness/result/tsdb"
 	"github.com/dbharness/dbharness/runner"
 	"github.com/dbharness/dbharness/steps"
 	"github.com/dbharness/dbharness/workloads"
@@ -113,8 +114,19 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 		return usageError(err)
 	}
 	defer stopMetrics()
+	store, err := runner.OpenStore(f.out, nil)
+	if err != nil {
+		return ExitError{Code: ExitFailed, Err: err}
+	}
+	// Note: closed on every path, Ctrl-C included; the normal path closes it before the
+	// reports are written.
+	defer func() {
+		if store != nil {
+			store.Close()
+		}
+	}()
 	sess := steps.NewSession(steps.Options{
-		Provider: p, Progress: progress, Logger: newLogger(stderr, false), ObserveLoad: observe,
+		Provider: p, Progress: progress, Logger: newLogger(stderr, false), ObserveLoad: observe, Store: store,
 		DSN: func(engine string) string {
 			if f.dsn != "" {
 				return f.dsn
@@ -180,6 +192,11 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 	if f.out != "" {
 		rep := &result.Report{SchemaVersion: result.SchemaVersion, StartedAt: rec.StartedAt, EndedAt: rec.EndedAt,
 			Environment: result.DetectEnvironment(), Scenarios: []*result.Scenario{rec}}
+		if err := store.Close(); err != nil {
+			fmt.Fprintf(stderr, "dbharness: %v (what was written is in its write-ahead log)\n", err)
+		}
+		store = nil
+		rep.TSDB = tsdb.Dir
 		files, err := reports.WriteAll(f.out, rep)
 		if err != nil {
 			return ExitError{Code: ExitFailed, Err: err}
