@@ -8,7 +8,7 @@
 //
 // Close compacts the head into blocks, so a finished run is a set of immutable blocks that
 // any Prometheus 2.x or 3.x reads; a run killed outright leaves the write-ahead log, which
-// Prometheus replays.
+// Prometheus replays (the Debian Prometheus 2.42 does: see the tests).
 package tsdb
 
 import (
@@ -254,9 +254,10 @@ func (s *Store) Rejected() int {
 	return s.rejected
 }
 
-// Close writes what the head holds into blocks, aligned as Prometheus cuts them, and closes
-// the database; a second call does nothing. What was appended before a failed compaction is
-// still in the write-ahead log.
+// Close writes what the head holds into blocks, aligned as Prometheus cuts them, closes the
+// database and removes the write-ahead log, whose samples are all in the blocks then; a
+// second call does nothing. When the last compaction fails the log stays, and Prometheus
+// replays it.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -266,11 +267,26 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	var errs []error
-	if err := s.compactHead(); err != nil {
-		errs = append(errs, fmt.Errorf("tsdb: write the last block of %s: %w", s.dir, err))
+	compacted := s.compactHead()
+	if compacted != nil {
+		errs = append(errs, fmt.Errorf("tsdb: write the last block of %s: %w", s.dir, compacted))
 	}
-	if err := s.db.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("tsdb: close %s: %w", s.dir, err))
+	closed := s.db.Close()
+	if closed != nil {
+		errs = append(errs, fmt.Errorf("tsdb: close %s: %w", s.dir, closed))
+	}
+	if compacted == nil && closed == nil {
+		// Note: every sample is in the blocks now; the log and the head's chunk files hold
+		// a second copy (most of the folder) that nothing reads again. An empty log stays:
+		// read-only openers (promtool tsdb) want the folder.
+		for _, d := range []string{"wal", "chunks_head"} {
+			if err := os.RemoveAll(filepath.Join(s.dir, d)); err != nil {
+				errs = append(errs, fmt.Errorf("tsdb: %w", err))
+			}
+		}
+		if err := os.Mkdir(filepath.Join(s.dir, "wal"), 0o755); err != nil {
+			errs = append(errs, fmt.Errorf("tsdb: %w", err))
+		}
 	}
 	if s.remote != nil {
 		if err := s.remote.Close(); err != nil {

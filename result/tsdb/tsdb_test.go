@@ -63,6 +63,11 @@ func TestCloseLeavesBlocksWithEverySample(t *testing.T) {
 	if err != nil || len(blocks) == 0 {
 		t.Fatalf("blocks after Close: %v, %v", blocks, err)
 	}
+	if ents, err := os.ReadDir(filepath.Join(dir, "wal")); err != nil || len(ents) != 0 {
+		t.Errorf("the write-ahead log after Close: %v, %v; want an empty folder (its samples are in the blocks)", ents, err)
+	}
+	size, err := tsdb.Size(dir)
+	t.Logf("300 samples of 6 series: %d bytes in %d block(s)", size, len(blocks))
 	db, err := ptsdb.OpenDBReadOnly(dir, "", nil)
 	if err != nil {
 		t.Fatal(err)
