@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -138,7 +139,7 @@ func (tr *track) points() []Point {
 		}
 	}
 	raw = append(raw, tr.pins...)
-	slices.SortStableFunc(raw, func(a, b pt) int { return cmpInt(a.t, b.t) })
+	slices.SortStableFunc(raw, func(a, b pt) int { return cmp.Compare(a.t, b.t) })
 	raw = slices.CompactFunc(raw, func(a, b pt) bool { return a.t == b.t })
 	pinned := make(map[int64]bool, len(tr.pins))
 	for _, p := range tr.pins {
@@ -153,14 +154,4 @@ func (tr *track) points() []Point {
 		out = append(out, p.point())
 	}
 	return out
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
