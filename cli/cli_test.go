@@ -317,3 +317,19 @@ func TestLoadRecordsDatabaseMetricsDatasetTimeAndFindings(t *testing.T) {
 		t.Errorf("results.bench.txt: %v", err)
 	}
 }
+
+// A bad --remote-write is a usage error before anything starts: a URL that is not http(s),
+// or no --out for the TSDB it mirrors.
+func TestRemoteWriteNeedsAURLAndAnOutputFolder(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--remote-write", "127.0.0.1:9090/api/v1/write", "--out", t.TempDir(), "testdata/long.feature"},
+		{"load", "--engine", "postgresql", "--workload", "tpcb", "--vus", "1", "--duration", "1s", "--remote-write", "http://127.0.0.1:9/api/v1/write", "--out", ""},
+	} {
+		var out bytes.Buffer
+		err := cli.Run(context.Background(), args, &out, &out)
+		var ex cli.ExitError
+		if !errors.As(err, &ex) || ex.Code != cli.ExitUsage || !strings.Contains(err.Error(), "--remote-write") {
+			t.Errorf("%v: %v, want a usage error naming --remote-write\n%s", args, err, out.String())
+		}
+	}
+}

@@ -29,7 +29,7 @@ const ExitThresholds = 99
 // loadFlags are k6's executor options as flags, and what to run them on.
 type loadFlags struct {
 	engine, version, provider, dsn, workload, dataset, out string
-	metricsListen                                          string
+	metricsListen, remoteWrite                             string
 	cpuProfile                                             string
 	injectDelay                                            time.Duration
 	scale                                                  int
@@ -50,6 +50,7 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&f.out, "out", "reports/out", "folder for result.json and report.md; empty to write none")
 	fs.DurationVar(&f.injectDelay, "inject-delay", 0, "make every operation this much longer (to calibrate the regression gate with a known slowdown)")
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", metricsListenHelp)
+	fs.StringVar(&f.remoteWrite, "remote-write", "", remoteWriteHelp)
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of dbharness itself during the load to this file (go tool pprof)")
 	// Note: the executor options are k6's, as flags (preAllocatedVUs is --pre-allocated-vus),
 	// read by the parser a feature's option table uses too.
@@ -114,7 +115,11 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 		return usageError(err)
 	}
 	defer stopMetrics()
-	store, err := runner.OpenStore(f.out, nil)
+	storeOpts, err := storeOptions(f.remoteWrite, f.out)
+	if err != nil {
+		return usageError(err)
+	}
+	store, err := runner.OpenStore(f.out, nil, storeOpts...)
 	if err != nil {
 		return ExitError{Code: ExitFailed, Err: err}
 	}

@@ -38,6 +38,13 @@ func Start(t testing.TB, jobs map[string][]string) *Server {
 	return start(t, jobs, "")
 }
 
+// Receiver starts Prometheus with its remote-write receiver on (/api/v1/write), scraping
+// nothing, and stops it when t ends.
+func Receiver(t testing.TB) *Server {
+	t.Helper()
+	return start(t, nil, "", "--web.enable-remote-write-receiver")
+}
+
 // Open starts Prometheus on an existing TSDB folder (a finished run's), scraping nothing,
 // and stops it when t ends. Prometheus takes the folder's lock and writes its own head there.
 func Open(t testing.TB, tsdbDir string) *Server {
@@ -45,7 +52,7 @@ func Open(t testing.TB, tsdbDir string) *Server {
 	return start(t, nil, tsdbDir)
 }
 
-func start(t testing.TB, jobs map[string][]string, data string) *Server {
+func start(t testing.TB, jobs map[string][]string, data string, flags ...string) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("prometheus")
 	if err != nil {
@@ -73,8 +80,8 @@ func start(t testing.TB, jobs map[string][]string, data string) *Server {
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	p, err := native.Start(native.Config{Name: "prometheus", Path: bin, Dir: dir, LogPath: filepath.Join(dir, "prometheus.log"),
-		Args: []string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + data,
-			"--web.listen-address=" + addr, "--log.level=warn"}})
+		Args: append([]string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + data,
+			"--web.listen-address=" + addr, "--log.level=warn"}, flags...)})
 	if err != nil {
 		t.Fatal(err)
 	}

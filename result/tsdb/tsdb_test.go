@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,5 +194,35 @@ func TestAKilledRunLeavesAReplayableLog(t *testing.T) {
 	ts, _, err := prom.SampleTimes(ctx, `testdb_connections`, 10*time.Minute, end)
 	if err != nil || len(ts) != 60 {
 		t.Errorf("Prometheus replayed %d samples of the gauge (%v), want 60", len(ts), err)
+	}
+}
+
+// --remote-write: a running Prometheus (its receiver on) gets the same samples live.
+func TestRemoteWriteReachesARunningPrometheus(t *testing.T) {
+	prom := promtest.Receiver(t)
+	rw, err := tsdb.NewRemoteWrite(prom.URL + "/api/v1/write")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := tsdb.Open(filepath.Join(t.TempDir(), tsdb.Dir), nil, tsdb.WithRemote(rw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, s, 30)
+	end := time.Now()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if rw.Sent() == 0 || rw.Dropped() != 0 {
+		t.Errorf("sent %d samples, dropped %d; want all sent", rw.Sent(), rw.Dropped())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ts, vs, err := prom.SampleTimes(ctx, `testdb_commands_total{job="dbharness-collect",cmd="get"}`, 10*time.Minute, end)
+	if err != nil || len(ts) != 30 || vs[len(vs)-1] != 300 {
+		t.Errorf("Prometheus received %d samples ending at %v (%v), want 30 ending at 300", len(ts), vs, err)
+	}
+	if _, err := tsdb.NewRemoteWrite("127.0.0.1:9090/api/v1/write"); err == nil || !strings.Contains(err.Error(), "http://") {
+		t.Errorf("a URL without a scheme: %v, want it refused with an example", err)
 	}
 }
