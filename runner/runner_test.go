@@ -47,7 +47,7 @@ func TestBadInputIsFoundBeforeAnythingStarts(t *testing.T) {
 		"names.feature:13: ", `unknown metric "postgresql_xact_commits_total"`, "postgresql_xact_commit_total",
 		"names.feature:17: ", `no sentence "the database is asked politely to go faster"`,
 		"names.feature:20: ", `unknown database "Postgress"`, "PostgreSQL",
-		"names.feature:22: ", "did you mean", `the p95 latency of "transfer" is below 20ms`,
+		"names.feature:22: ", "did you mean", `the p95 latency of "select" is below 20ms`, // the step's own values
 		"names.feature:23: ", "p(95)<<20ms",
 		"nothing was started",
 	} {

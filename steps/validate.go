@@ -221,9 +221,24 @@ func suggest(text string, vocabulary []Sentence, n int) []string {
 	})
 	var out []string
 	for _, c := range cands[:min(n, len(cands))] {
-		out = append(out, c.example)
+		out = append(out, withValues(c.example, text))
 	}
 	return out
+}
+
+// withValues puts text's quoted values into example's quotes when both quote as many, so a
+// suggestion reads as the fix of the step written ("the metric "x" is reported", not the
+// example's metric).
+func withValues(example, text string) string {
+	values := quoted.FindAllString(text, -1)
+	if len(values) == 0 || len(quoted.FindAllString(example, -1)) != len(values) {
+		return example
+	}
+	i := 0
+	return quoted.ReplaceAllStringFunc(example, func(string) string {
+		i++
+		return values[i-1]
+	})
 }
 
 var (

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -26,7 +27,7 @@ func (PointSelect) Operations() []workloads.Operation {
 	return []workloads.Operation{{Name: "select", Weight: 1}}
 }
 
-// NewWorker opens the worker's connection and reads the scale.
+// NewWorker opens the worker's connection, reads the scale and prepares the select.
 func (PointSelect) NewWorker(ctx context.Context, t workloads.Target, id int) (workloads.Worker, error) {
 	c, err := connect(ctx, t)
 	if err != nil {
@@ -37,12 +38,19 @@ func (PointSelect) NewWorker(ctx context.Context, t workloads.Target, id int) (w
 		_ = c.Close(ctx)
 		return nil, err
 	}
-	return &pointSelectWorker{session: session{t: t, c: c}, accounts: accountsPerBranch * scale}, nil
+	w := &pointSelectWorker{session: session{t: t, c: c}, accounts: accountsPerBranch * scale,
+		stmts: newStatements("point_select", pointSelectSQL)}
+	if err := w.stmts.prepare(ctx, c); err != nil {
+		_ = c.Close(ctx)
+		return nil, fmt.Errorf("point-select: new worker: %w", err)
+	}
+	return w, nil
 }
 
 type pointSelectWorker struct {
 	session
 	accounts int
+	stmts    *statements
 }
 
 func (w *pointSelectWorker) Do(ctx context.Context, _ int, rng *rand.Rand) error {
@@ -50,9 +58,12 @@ func (w *pointSelectWorker) Do(ctx context.Context, _ int, rng *rand.Rand) error
 	if err != nil {
 		return fmt.Errorf("select: %w", err)
 	}
-	var abalance int64
-	if err := c.QueryRow(ctx, pointSelectSQL, rng.IntN(w.accounts)+1).Scan(&abalance); err != nil {
+	if err := w.stmts.prepare(ctx, c); err != nil {
 		return fmt.Errorf("select: %w", err)
+	}
+	aid := rng.IntN(w.accounts) + 1
+	if n, err := w.stmts.exec(ctx, 0, aid); err != nil || n == 0 {
+		return fmt.Errorf("select: abalance of account %d: %w", aid, cmp.Or(err, errNoRow))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"math/rand/v2"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -98,6 +99,35 @@ func TestPostgres(t *testing.T) {
 			}
 		}
 		t.Logf("\n%s", s.Text())
+	})
+
+	t.Run("a transfer the server refuses is rolled back", func(t *testing.T) {
+		c := conn(t, dsn)
+		w, err := TPCB{}.NewWorker(ctx, target, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close(ctx)
+		accounts := count(t, c, "SELECT sum(abalance) FROM pgbench_accounts")
+		// The history insert, the transfer's last statement, fails after the account was
+		// updated in the same transaction.
+		if _, err := c.Exec(ctx, "ALTER TABLE pgbench_history ADD CONSTRAINT refuse CHECK (delta > 100000) NOT VALID"); err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		if err := w.Do(ctx, 0, rng); err == nil || !strings.Contains(err.Error(), "insert pgbench_history") {
+			t.Fatalf("transfer with a refused history row: %v, want the insert's error", err)
+		}
+		if got := count(t, c, "SELECT sum(abalance) FROM pgbench_accounts"); got != accounts {
+			t.Errorf("the refused transfer's account update stayed: sum %d, was %d", got, accounts)
+		}
+		if _, err := c.Exec(ctx, "ALTER TABLE pgbench_history DROP CONSTRAINT refuse"); err != nil {
+			t.Fatal(err)
+		}
+		// The connection is usable again: no "current transaction is aborted".
+		if err := w.Do(ctx, 0, rng); err != nil {
+			t.Errorf("the next transfer: %v", err)
+		}
 	})
 
 	t.Run("point-select arrival rate", func(t *testing.T) {

@@ -1,18 +1,18 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/dbharness/dbharness/workloads"
 )
 
 // TPCB is pgbench's default TPC-B-like script as one operation, "transfer": BEGIN; update an
 // account; read its balance; update a teller and a branch; insert a history row; END. Like
-// pgbench, each statement is one round trip.
+// pgbench -M prepared, each statement (BEGIN and END too) is a prepared statement and one
+// round trip.
 type TPCB struct{}
 
 var _ workloads.Workload = TPCB{}
@@ -35,7 +35,7 @@ func (TPCB) Operations() []workloads.Operation {
 	return []workloads.Operation{{Name: "transfer", Weight: 1}}
 }
 
-// NewWorker opens the worker's connection and reads the scale.
+// NewWorker opens the worker's connection, reads the scale and prepares the statements.
 func (TPCB) NewWorker(ctx context.Context, t workloads.Target, id int) (workloads.Worker, error) {
 	c, err := connect(ctx, t)
 	if err != nil {
@@ -46,17 +46,38 @@ func (TPCB) NewWorker(ctx context.Context, t workloads.Target, id int) (workload
 		_ = c.Close(ctx)
 		return nil, err
 	}
-	return &tpcbWorker{session: session{t: t, c: c}, scale: scale}, nil
+	w := &tpcbWorker{session: session{t: t, c: c}, scale: scale,
+		stmts: newStatements("tpcb", "BEGIN", tpcbUpdateAccount, tpcbSelectBalance, tpcbUpdateTeller, tpcbUpdateBranch, tpcbInsertHistory, "END")}
+	if err := w.stmts.prepare(ctx, c); err != nil {
+		_ = c.Close(ctx)
+		return nil, fmt.Errorf("tpcb: new worker: %w", err)
+	}
+	return w, nil
 }
 
 type tpcbWorker struct {
 	session
 	scale int
+	stmts *statements
 }
+
+// The statements of a transfer, in the order of newStatements.
+const (
+	tpcbBegin = iota
+	tpcbAccount
+	tpcbBalance
+	tpcbTeller
+	tpcbBranch
+	tpcbHistory
+	tpcbEnd
+)
 
 func (w *tpcbWorker) Do(ctx context.Context, _ int, rng *rand.Rand) error {
 	c, err := w.conn(ctx)
 	if err != nil {
+		return fmt.Errorf("transfer: %w", err)
+	}
+	if err := w.stmts.prepare(ctx, c); err != nil {
 		return fmt.Errorf("transfer: %w", err)
 	}
 	// The same draws as pgbench's tpcb-like script.
@@ -65,35 +86,34 @@ func (w *tpcbWorker) Do(ctx context.Context, _ int, rng *rand.Rand) error {
 	tid := rng.IntN(tellersPerBranch*w.scale) + 1
 	delta := rng.IntN(10001) - 5000
 
-	tx, err := c.Begin(ctx)
-	if err != nil {
+	if _, err := w.stmts.exec(ctx, tpcbBegin); err != nil {
 		return fmt.Errorf("transfer: begin: %w", err)
 	}
-	if err := transfer(ctx, tx, aid, bid, tid, delta); err != nil {
-		_ = tx.Rollback(ctx) // on failure pgx closes the connection; the next Do reconnects
+	if err := w.transfer(ctx, aid, bid, tid, delta); err != nil {
+		w.stmts.rollback(ctx)
 		return err
 	}
-	if err := tx.Commit(ctx); err != nil {
+	if _, err := w.stmts.exec(ctx, tpcbEnd); err != nil {
 		return fmt.Errorf("transfer: commit: %w", err)
 	}
 	return nil
 }
 
-func transfer(ctx context.Context, tx pgx.Tx, aid, bid, tid, delta int) error {
-	if _, err := tx.Exec(ctx, tpcbUpdateAccount, delta, aid); err != nil {
+func (w *tpcbWorker) transfer(ctx context.Context, aid, bid, tid, delta int) error {
+	s := w.stmts
+	if _, err := s.exec(ctx, tpcbAccount, delta, aid); err != nil {
 		return fmt.Errorf("transfer: update pgbench_accounts: %w", err)
 	}
-	var abalance int64
-	if err := tx.QueryRow(ctx, tpcbSelectBalance, aid).Scan(&abalance); err != nil {
-		return fmt.Errorf("transfer: select abalance: %w", err)
+	if n, err := s.exec(ctx, tpcbBalance, aid); err != nil || n == 0 {
+		return fmt.Errorf("transfer: select abalance of account %d: %w", aid, cmp.Or(err, errNoRow))
 	}
-	if _, err := tx.Exec(ctx, tpcbUpdateTeller, delta, tid); err != nil {
+	if _, err := s.exec(ctx, tpcbTeller, delta, tid); err != nil {
 		return fmt.Errorf("transfer: update pgbench_tellers: %w", err)
 	}
-	if _, err := tx.Exec(ctx, tpcbUpdateBranch, delta, bid); err != nil {
+	if _, err := s.exec(ctx, tpcbBranch, delta, bid); err != nil {
 		return fmt.Errorf("transfer: update pgbench_branches: %w", err)
 	}
-	if _, err := tx.Exec(ctx, tpcbInsertHistory, tid, bid, aid, delta); err != nil {
+	if _, err := s.exec(ctx, tpcbHistory, tid, bid, aid, delta); err != nil {
 		return fmt.Errorf("transfer: insert pgbench_history: %w", err)
 	}
 	return nil
