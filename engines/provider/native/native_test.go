@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -141,5 +142,52 @@ func TestSweepStaleRemovesOnlyFoldersOfRunsThatAreGone(t *testing.T) {
 		if _, err := os.Stat(dir); (err == nil) != want {
 			t.Errorf("%s exists = %v, want %v", dir, err == nil, want)
 		}
+	}
+}
+
+// A server keeps running when the thread that asked for it ends: Pdeathsig follows the
+// forking thread, and a goroutine that returns while locked to its thread ends that thread
+// (as the load's open-loop waiter does).
+func TestAServerOutlivesTheThreadThatStartedIt(t *testing.T) {
+	dir := t.TempDir()
+	type started struct {
+		p   *Process
+		tid int
+		err error
+	}
+	ch := make(chan started, 1)
+	var s started
+	for s.p == nil && s.err == nil {
+		go func() {
+			runtime.LockOSThread() // never unlocked: Go ends this thread when the goroutine returns
+			if syscall.Gettid() == os.Getpid() {
+				// Note: the main thread is never ended (Go parks it instead): try another.
+				runtime.UnlockOSThread()
+				ch <- started{}
+				return
+			}
+			p, err := Start(Config{Name: "sleep", Path: "/bin/sleep", Args: []string{"600"}, Dir: dir, LogPath: filepath.Join(dir, "sleep.log")})
+			ch <- started{p, syscall.Gettid(), err}
+		}()
+		s = <-ch
+	}
+	if s.err != nil {
+		t.Fatal(s.err)
+	}
+	t.Cleanup(func() { s.p.Stop(context.Background(), syscall.SIGKILL, time.Second) })
+	task := fmt.Sprintf("/proc/self/task/%d", s.tid)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(task); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("thread %d still runs a minute after its goroutine returned", s.tid)
+		}
+	}
+	// The kernel has sent any death signal by now; give a killed child time to be reaped.
+	select {
+	case <-s.p.Done():
+		t.Fatalf("the server died with the thread that started it: %v", s.p.Err())
+	case <-time.After(2 * time.Second):
 	}
 }

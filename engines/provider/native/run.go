@@ -23,7 +23,11 @@ func RunOnce(ctx context.Context, u *User, dir, path string, args ...string) err
 	if u != nil {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: u.UID, Gid: u.GID}
 	}
-	if err := cmd.Run(); err != nil {
+	err := startCmd(cmd)
+	if err == nil {
+		err = cmd.Wait()
+	}
+	if err != nil {
 		return fmt.Errorf("%s %s: %w\n%s", path, strings.Join(args, " "), err, strings.TrimSpace(out.String()))
 	}
 	return nil
