@@ -7,12 +7,15 @@ import (
 	"math"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/model"
 
 	"github.com/dbharness/dbharness/cli"
 	"github.com/dbharness/dbharness/dashboards"
@@ -110,11 +113,13 @@ func TestDashboardsAndRulesShowRealData(t *testing.T) {
 	_, loadDone, loadOut := command(t, loadCtx, "load", "--engine", "redis", "--provider", "external", "--dsn", cluster.DSN(),
 		"--workload", "get-set", "--scale", "1", "--vus", "2", "--duration", "3m", "--out", "", "--metrics-listen", loadAddr)
 	workdir := workDir(t)
+	runOutDir := t.TempDir()
 	_, runDone, runOut := command(t, ctx, "run", "../features/quickstart", "--provider", "native", "--workdir", workdir,
-		"--out", "", "--no-colors", "--metrics-listen", runAddr)
+		"--out", runOutDir, "--no-colors", "--metrics-listen", runAddr)
 	if err := <-runDone; err != nil {
 		t.Logf("dbharness run: %v (the proof needs its metrics, not its verdicts)\n%s", err, runOut)
 	}
+	runEnd := time.Now()
 	stopLoad()
 	<-loadDone
 	if pids := native.ProcessesUnder(workdir); len(pids) > 0 {
@@ -185,6 +190,65 @@ func TestDashboardsAndRulesShowRealData(t *testing.T) {
 	}
 	t.Logf("%d panel, annotation and scenario check queries of %d dashboards and the values of %d rules evaluated against Prometheus (%d rule expressions parsed), %d failed",
 		panels, len(set.Dashboards), len(evals)-panels, valid, failed)
+
+	proveOnTSDB(t, ctx, filepath.Join(runOutDir, "tsdb"), evals[:panels], start, runEnd)
+}
+
+// proveOnTSDB opens the finished run's TSDB folder with a second Prometheus, as a user
+// does after a soak run, and evaluates the dashboards' queries there: every query whose
+// metrics the run recorded (twice at least) must return data, and the overview, the
+// correlation and each quickstart database's dashboard must have such queries. (The live
+// proof above also scraped `collect` on a Redis cluster; the run's folder has only what its
+// own scenarios sampled, so a query of a metric the run never saw is left out, and named.)
+func proveOnTSDB(t *testing.T, ctx context.Context, dir string, evals []evaluation, start, end time.Time) {
+	t.Helper()
+	prom := promtest.Open(t, dir)
+	window := end.Sub(start).Truncate(time.Second) + time.Minute
+	recorded := func(metric string) (bool, error) {
+		// a histogram's metric is recorded as its _bucket, _sum and _count series
+		for _, suffix := range []string{"", "_count"} {
+			// twice at least: a rate needs two samples (a counter first seen at the end has one)
+			got, err := prom.Query(ctx, fmt.Sprintf(`max(count_over_time(%s[%s])) >= 2`, metric+suffix, model.Duration(window)), end)
+			if err != nil || len(got) > 0 {
+				return err == nil, err
+			}
+		}
+		return false, nil
+	}
+	proven := map[string]int{} // dashboard name (or scenario check): queries with data
+	var absent []string
+	failed := 0
+	for _, e := range evals {
+		all := len(e.metrics) > 0
+		for _, m := range e.metrics {
+			ok, err := recorded(m)
+			if err != nil {
+				t.Fatalf("the run's TSDB: is %s recorded: %v", m, err)
+			}
+			all = all && ok
+		}
+		if !all {
+			absent = append(absent, e.where)
+			continue
+		}
+		if err := prove(ctx, prom, proofExpr(e.expr), start, end); err != nil {
+			failed++
+			t.Errorf("the run's TSDB folder: %s (metrics %s): %v\n  %s", e.where, strings.Join(e.metrics, ", "), err, e.expr)
+			continue
+		}
+		key := "scenario checks"
+		if !strings.HasPrefix(e.where, "scenario check") {
+			key = strings.SplitN(strings.TrimPrefix(e.where, "dashboard "), ",", 2)[0]
+		}
+		proven[key]++
+	}
+	for _, d := range []string{"dbharness-overview", "dbharness-correlation", "dbharness-postgresql", "dbharness-redis"} {
+		if proven[d] == 0 {
+			t.Errorf("the run's TSDB folder: no query of dashboard %s returned data (proven: %v)", d, proven)
+		}
+	}
+	t.Logf("the run's TSDB folder: %d queries returned data %v, %d failed, %d read a metric the run did not record: %s",
+		len(evals)-len(absent)-failed, proven, failed, len(absent), strings.Join(absent, "; "))
 }
 
 // workDir is a folder for the run's servers that the postgres user can reach.

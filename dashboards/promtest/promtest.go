@@ -88,6 +88,9 @@ func start(t testing.TB, jobs map[string][]string, data string, flags ...string)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		if err := p.Err(); err != nil {
+			t.Errorf("promtest: %v", err) // it died under the test: say so, with its log
+		}
 		if err := p.Stop(ctx, syscall.SIGTERM, 10*time.Second); err != nil {
 			t.Errorf("promtest: stop prometheus: %v", err)
 		}
