@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis bench-rate calibrate-gate bench-soak clean
+.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis bench-rate bench-mongodb calibrate-gate bench-soak clean
 
 all: build
 
@@ -40,6 +40,11 @@ bench-redis: deps build
 # (achieved rate, latency and schedule lag, ratios).
 bench-rate: deps build
 	scripts/bench-rate.sh
+
+# dbharness's YCSB A and C next to go-ycsb's mongodb binding on one FerretDB (ratios),
+# FerretDB on SQLite against PostgreSQL, and what a collector scrape costs.
+bench-mongodb: deps build
+	scripts/bench-mongodb.sh
 
 # The load engine next to pgbench, go-ycsb and redis-benchmark (ratios), and its own cost.
 bench-load: deps build

@@ -45,6 +45,7 @@ func definitions(w *World) []Sentence {
 	all = append(all, loadSentences(w)...)
 	all = append(all, executorSentences(w)...)
 	all = append(all, checkSentences(w)...)
+	all = append(all, metricSentences(w)...)
 	all = append(all, thresholdSentences(w)...)
 	all = append(all, baselineSentences(w)...)
 	all = append(all, faultSentences(w)...)

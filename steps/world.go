@@ -87,12 +87,12 @@ type World struct {
 	// wantsAnalysis is set when the scenario has analysis sentences: loads then end with
 	// an analysis.
 	wantsAnalysis bool
+	// skipped is why the scenario was skipped: what it needs is not available here.
+	skipped string
 	// datasets are the datasets this scenario loaded, by the dataset's own name.
 	datasets map[string]bool
 	// wrap, if not nil, wraps every workload before it runs (a session's calibration delay).
 	wrap func(workloads.Workload) workloads.Workload
-	// skipped is why the scenario was skipped: what it needs is not available here.
-	skipped string
 }
 
 // database is a started engine and what watches it.

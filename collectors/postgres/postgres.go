@@ -51,6 +51,11 @@ func init() {
 
 // open is the Factory: it connects a small pool of its own, which Close closes.
 func open(ctx context.Context, dsn string, cfg collectors.Config) (collectors.Collector, error) {
+	// Bad settings are found before anything connects.
+	scrapers, err := Scrapers(cfg.Settings)
+	if err != nil {
+		return nil, err
+	}
 	pcfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse dsn: %w", err)
@@ -67,11 +72,6 @@ func open(ctx context.Context, dsn string, cfg collectors.Config) (collectors.Co
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("ping: %w", err)
-	}
-	scrapers, err := Scrapers(cfg.Settings)
-	if err != nil {
-		pool.Close()
-		return nil, err
 	}
 	e, err := collectors.New(Database, pool, scrapers, cfg, func() error { pool.Close(); return nil })
 	if err != nil {
