@@ -1,16 +1,11 @@
 package cli_test
 
 import (
-	"math"
-
-	"github.com/prometheus/prometheus/model/labels"
-	ptsdb "github.com/prometheus/prometheus/tsdb"
-	"github.com/prometheus/prometheus/tsdb/chunkenc"
-
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +15,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/prometheus/model/labels"
+	ptsdb "github.com/prometheus/prometheus/tsdb"
+	"github.com/prometheus/prometheus/tsdb/chunkenc"
 
 	"github.com/dbharness/dbharness/cli"
 	"github.com/dbharness/dbharness/engines/postgres/pgtest"
