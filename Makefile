@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis bench-rate bench-mongodb calibrate-gate bench-soak clean
+.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis bench-rate bench-mongodb bench-sqlserver calibrate-gate bench-soak clean
 
 all: build
 
@@ -35,6 +35,12 @@ bench-pg-vs-pgbench: bench-postgresql
 # dbharness's Redis GET/SET next to redis-benchmark (ratios).
 bench-redis: deps build
 	scripts/bench-redis.sh
+
+# dbharness's YCSB next to YCSB's JDBC binding, and the collector next to
+# prometheus-mssql-exporter, on one SQL Server (ratios); needs Docker (or
+# DBHARNESS_SQLSERVER_DSN), and says why it measures nothing without.
+bench-sqlserver: build
+	scripts/bench-sqlserver.sh
 
 # Open-loop precision: point selects at 2k, 5k, 8k and 15k/s next to pgbench --rate
 # (achieved rate, latency and schedule lag, ratios).

@@ -28,6 +28,13 @@ type Finding struct {
 	// Values are the numbers behind the summary, by name with their unit as a suffix
 	// (keys, bytes, seconds, per_second, ratio), for checks and plots.
 	Values map[string]float64 `json:"values,omitempty"`
+	// Detail is the evidence a person needs beyond the summary, several lines long when it
+	// must be (a deadlock's graph), shown in reports and in a failed check's message.
+	Detail string `json:"detail,omitempty"`
+	// Apply is a statement that acts on the finding (the CREATE INDEX a missing-index
+	// suggestion stands for), which `the top <kind> finding is applied` runs; empty when
+	// there is nothing to run.
+	Apply string `json:"apply,omitempty"`
 	// Unavailable, when set, makes this no finding but a gap: the analysis could not look
 	// for findings of Kind (a sample that failed, a plan it could not read), and says why.
 	// A check that there is no finding of the kind fails on it instead of passing on

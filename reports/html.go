@@ -140,7 +140,8 @@ code { font-size: 0.85rem; }
 {{if .Checks}}<h3>Checks</h3><table class="checks"><tr><th>step</th><th>status</th><th>message</th></tr>
 {{range .Checks}}<tr><td>{{.Step}}</td><td class="{{.Status}}">{{.Status}}</td><td>{{.Message}}</td></tr>{{end}}</table>{{end}}
 {{if .Findings}}<h3>Findings</h3><table class="findings"><tr><th>kind</th><th>subject</th><th>summary</th><th>values</th><th>method</th></tr>
-{{range .Findings}}<tr><td>{{.Kind}}</td><td><code>{{.Subject}}</code></td><td>{{.Summary}}</td><td><code>{{values .Values}}</code></td><td>{{.Method}}</td></tr>{{end}}</table>{{end}}
+{{range .Findings}}<tr><td>{{.Kind}}</td><td><code>{{.Subject}}</code></td><td>{{.Summary}}</td><td><code>{{values .Values}}</code></td><td>{{.Method}}</td></tr>{{end}}</table>
+{{range .Findings}}{{if .Detail}}<p>{{.Kind}} <code>{{.Subject}}</code>:</p><pre class="detail">{{.Detail}}</pre>{{end}}{{end}}{{end}}
 {{if .Comparisons}}<h3>Regression gate</h3>{{range .Comparisons}}
 <p><strong>{{.Baseline}}</strong>: {{.Verdict}} ({{.BaselineRuns}} baseline runs, {{.CandidateRuns}} candidate runs)</p>
 <table class="comparison"><tr><th>operation</th><th>measure</th><th>verdict</th><th>change</th><th>p</th></tr>

@@ -211,6 +211,11 @@ func eventsAndFindings(p *mdWriter, s *result.Scenario) {
 			p.f("| %s | %s | %s | %s |\n", f.Kind, cell(f.Subject), cell(f.Summary), cell(f.Method))
 		}
 		p.f("\n")
+		for _, f := range s.Findings {
+			if f.Detail != "" {
+				p.f("%s `%s`:\n\n```\n%s\n```\n\n", f.Kind, f.Subject, f.Detail)
+			}
+		}
 	}
 }
 

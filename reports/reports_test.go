@@ -79,6 +79,27 @@ func TestMarkdownSaysWhatHappened(t *testing.T) {
 	}
 }
 
+// A finding's detail (a deadlock's graph) is shown whole, after the findings table, in the
+// Markdown and the HTML reports.
+func TestFindingDetailsAreShown(t *testing.T) {
+	r := sampleReport()
+	r.Scenarios[0].Findings = append(r.Scenarios[0].Findings, collectors.Finding{Kind: "deadlock", Subject: "dbo.accounts",
+		Summary: "2 sessions deadlocked", Method: "system_health", Detail: "cycle: spid 57 -> spid 58 -> spid 57\nkeylock on dbo.accounts: held by spid 58 (X); wanted by spid 57 (U) <id>"})
+	var md, page bytes.Buffer
+	if err := renderMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "deadlock `dbo.accounts`:\n\n```\ncycle: spid 57 -> spid 58 -> spid 57\nkeylock on") {
+		t.Errorf("the Markdown report lacks the graph:\n%s", md.String())
+	}
+	if err := renderHTML(&page, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), `<pre class="detail">cycle: spid 57 -&gt; spid 58 -&gt; spid 57`) || !strings.Contains(page.String(), "&lt;id&gt;") {
+		t.Error("the HTML report lacks the graph, escaped")
+	}
+}
+
 func TestWriteAllWritesEveryRenderer(t *testing.T) {
 	dir := t.TempDir()
 	files, err := WriteAll(dir, sampleReport())

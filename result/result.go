@@ -73,7 +73,7 @@ type Scenario struct {
 // Event is a fault the scenario caused or a recovery it saw.
 type Event struct {
 	At   time.Time `json:"at"`
-	Kind string    `json:"kind"` // "fault" or "recovered"
+	Kind string    `json:"kind"` // "fault", "recovered", or "change" (a finding's statement applied)
 	// Text says what happened, e.g. "killed node-1 (127.0.0.1:7001, primary of slot 0)" or
 	// "a new primary, node-4 (127.0.0.1:7004), was elected".
 	Text string `json:"text"`

@@ -50,6 +50,21 @@ func analysisSentences(w *World) []Sentence {
 			Example: "the analysis finds no big-key",
 			Help:    "Checks that the analysis reported no finding of that kind; fails when the analysis could not look (a sample that failed), saying why.",
 			fn:      w.checkNoFinding, check: func(p *plan, a args) error { _, err := p.findingKind(a.s[0]); return err }},
+		{Area: "analysis", Keyword: "Then",
+			Pattern: `^no deadlock is found$`,
+			Example: "no deadlock is found",
+			Help:    "Checks that the analysis found no deadlock since the last workload started; fails with the deadlock's graph (the transactions, their statements, the locks held and waited for, the one rolled back).",
+			fn:      w.checkNoDeadlock, check: func(p *plan, a args) error { _, err := p.findingKind(deadlockKind); return err }},
+		{Area: "analysis", Keyword: "When",
+			Pattern: `^the (?:top|first) ([a-z-]+) finding is applied$`,
+			Example: "the top missing-index finding is applied",
+			Help:    "Runs the statement the first finding of that kind stands for (the CREATE INDEX of the best missing-index suggestion, on databases whose analysis writes one), as `the statement \"...\" runs` does: runs after it are never compared with runs from before, and the report records what was applied. Fails when the last load's analysis found none to apply.",
+			fn:      w.applyFinding, check: func(p *plan, a args) error {
+				if _, err := p.findingKind(a.s[0]); err != nil {
+					return err
+				}
+				return checkStatement(p, a)
+			}},
 		{Area: "checks", Keyword: "Then",
 			Pattern: `^no acknowledged write is lost$`,
 			Example: "no acknowledged write is lost",
@@ -269,9 +284,60 @@ func (w *World) checkNoFinding(ctx context.Context, kind string) error {
 		return fmt.Errorf("cannot say there is no %s: %s", kind, strings.Join(gaps, "; "))
 	}
 	if len(found) > 0 {
-		return fmt.Errorf("the analysis found %d %s finding(s), first: %s (%s)", len(found), kind, found[0].Summary, found[0].Method)
+		msg := fmt.Sprintf("the analysis found %d %s finding(s), first: %s (%s)", len(found), kind, found[0].Summary, found[0].Method)
+		if found[0].Detail != "" {
+			msg += "\n" + found[0].Detail
+		}
+		return errors.New(msg)
 	}
 	return nil
+}
+
+// applyFinding runs the statement of the first finding of kind that has one.
+func (w *World) applyFinding(ctx context.Context, kind string) error {
+	found, err := w.findingsOf(ctx, kind)
+	if err != nil {
+		return err
+	}
+	db := w.db
+	runner, ok := engineOf(db).(engines.StatementRunner)
+	if !ok {
+		return fmt.Errorf("%s cannot run statements from a scenario", db.desc.Display)
+	}
+	var subjects []string
+	for _, f := range found {
+		if f.Apply == "" {
+			subjects = append(subjects, f.Subject)
+			continue
+		}
+		if err := runner.RunStatement(ctx, db.inst, f.Apply); err != nil {
+			return w.explain(fmt.Errorf("apply the %s %q: %w", kind, f.Subject, err))
+		}
+		w.event("change", fmt.Sprintf("applied the %s %q: %s", kind, f.Subject, querytext.Secrets(f.Apply)), 0)
+		w.newSeries()
+		w.findings, w.analyzed = nil, false // they describe the database before the change
+		return nil
+	}
+	if gaps := w.gaps(kind); len(gaps) > 0 {
+		return fmt.Errorf("no %s finding to apply: %s", kind, strings.Join(gaps, "; "))
+	}
+	if len(subjects) > 0 {
+		return fmt.Errorf("no %s finding has a statement to apply; the analysis found %s", kind, strings.Join(subjects, ", "))
+	}
+	return fmt.Errorf("the analysis found no %s during the last load: there is nothing to apply", kind)
+}
+
+// engineOf is the registered engine of the scenario's database.
+func engineOf(db *database) engines.Engine {
+	e, _ := engines.Lookup(db.engine)
+	return e
+}
+
+// deadlockKind is the finding kind `no deadlock is found` checks.
+const deadlockKind = "deadlock"
+
+func (w *World) checkNoDeadlock(ctx context.Context) error {
+	return w.checkNoFinding(ctx, deadlockKind)
 }
 
 // verify reads back the acknowledged writes of the last run and records what it found.

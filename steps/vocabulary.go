@@ -68,7 +68,8 @@ func InitializeScenario(sc *godog.ScenarioContext, opts Options) {
 			w.rec.Tags = append(w.rec.Tags, t.Name)
 		}
 		for _, st := range p.Steps {
-			if strings.HasPrefix(st.Text, "the analysis finds") || strings.HasPrefix(st.Text, "the slow query findings") || st.Text == "the database is analyzed" {
+			if strings.HasPrefix(st.Text, "the analysis finds") || strings.HasPrefix(st.Text, "the slow query findings") ||
+				st.Text == "the database is analyzed" || st.Text == "no deadlock is found" || strings.HasSuffix(st.Text, " finding is applied") {
 				w.wantsAnalysis = true
 			}
 		}

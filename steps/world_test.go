@@ -218,3 +218,83 @@ func TestRecoveryLimitsCountFromTheFault(t *testing.T) {
 		t.Errorf("deadline %s, want 15s after the restart (%s)", got, want)
 	}
 }
+
+// `no deadlock is found` fails with the deadlock's graph (the finding's Detail), so the
+// failure shows what deadlocked, not only that something did.
+func TestNoDeadlockFailsWithTheGraph(t *testing.T) {
+	collectors.DeclareFindings("zz-deadlocks", collectors.FindingKind{Kind: "deadlock", Subject: "the objects locked"})
+	w := newWorld(Options{})
+	w.db = &database{engine: "zz-deadlocks"}
+	w.analyzed = true
+	if err := w.checkNoDeadlock(context.Background()); err != nil {
+		t.Errorf("checkNoDeadlock with no deadlock = %v", err)
+	}
+	w.findings = []collectors.Finding{{Kind: "deadlock", Subject: "accounts", Summary: "2 transactions deadlocked",
+		Detail: "victim: process 1 UPDATE accounts ...\nwaits for: KEY lock held by process 2"}}
+	err := w.checkNoDeadlock(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "2 transactions deadlocked") || !strings.Contains(err.Error(), "waits for: KEY lock held by process 2") {
+		t.Errorf("checkNoDeadlock with a deadlock = %v, want the summary and the graph", err)
+	}
+	w.db = &database{engine: "redis"}
+	if err := w.checkNoDeadlock(context.Background()); err == nil || !strings.Contains(err.Error(), "its kinds are") {
+		t.Errorf("checkNoDeadlock on a database without deadlock findings = %v, want it refused with the kinds", err)
+	}
+}
+
+// applier is an engine that records the statements a scenario runs.
+type applier struct{ ran *[]string }
+
+func (applier) Name() string { return "zz-apply" }
+func (applier) Describe() engines.Description {
+	return engines.Description{Display: "Applier", Flavors: []engines.Flavor{{Name: "zz-apply"}}}
+}
+func (applier) Check(context.Context, engines.Provider) error { return nil }
+func (applier) Start(context.Context, engines.Spec) (engines.Instance, error) {
+	return &engines.Handle{}, nil
+}
+func (a applier) RunStatement(_ context.Context, _ engines.Instance, st string) error {
+	*a.ran = append(*a.ran, st)
+	return nil
+}
+
+// `the top missing-index finding is applied` runs the first finding's statement, starts a
+// new series, forgets the findings (they describe the database before), and records the
+// change; with nothing to apply it says why.
+func TestTheTopFindingIsApplied(t *testing.T) {
+	var ran []string
+	engines.Register(applier{ran: &ran})
+	collectors.DeclareFindings("zz-apply", collectors.FindingKind{Kind: "missing-index", Subject: "the table and key"})
+	w := newWorld(Options{})
+	w.db = &database{engine: "zz-apply", desc: applier{}.Describe(), inst: &engines.Handle{}}
+	w.analyzed = true
+	if err := w.applyFinding(context.Background(), "missing-index"); err == nil || !strings.Contains(err.Error(), "nothing to apply") {
+		t.Errorf("with no finding: %v", err)
+	}
+	w.findings = []collectors.Finding{
+		{Kind: "missing-index", Subject: "dbo.orders (status)"},
+		{Kind: "missing-index", Subject: "dbo.orders (customer_id)", Apply: "CREATE INDEX ix ON dbo.orders (customer_id)"},
+		{Kind: "missing-index", Subject: "dbo.lines (order_id)", Apply: "CREATE INDEX ix2 ON dbo.lines (order_id)"},
+	}
+	w.rec.Loads = append(w.rec.Loads, nil)
+	if err := w.applyFinding(context.Background(), "missing-index"); err != nil {
+		t.Fatal(err)
+	}
+	if len(ran) != 1 || ran[0] != "CREATE INDEX ix ON dbo.orders (customer_id)" {
+		t.Errorf("ran %q, want the first finding with a statement", ran)
+	}
+	if w.analyzed || w.findings != nil || w.series != 1 {
+		t.Errorf("after the change: analyzed %v, findings %v, series %d; want them reset and a new series", w.analyzed, w.findings, w.series)
+	}
+	if len(w.rec.Events) != 1 || w.rec.Events[0].Kind != "change" || !strings.Contains(w.rec.Events[0].Text, "dbo.orders (customer_id)") {
+		t.Errorf("events %+v", w.rec.Events)
+	}
+	w.analyzed = true
+	w.findings = []collectors.Finding{{Kind: "missing-index", Subject: "dbo.orders (status)"}}
+	if err := w.applyFinding(context.Background(), "missing-index"); err == nil || !strings.Contains(err.Error(), "dbo.orders (status)") {
+		t.Errorf("a finding without a statement: %v", err)
+	}
+	problems := NewChecker().Check("", []StepText{{Text: "a Redis database", Line: 1}, {Text: "the top missing-index finding is applied", Line: 2}})
+	if len(problems) != 1 || !strings.Contains(problems[0].Err.Error(), "its kinds are") {
+		t.Errorf("validation on a database without the kind: %v", problems)
+	}
+}

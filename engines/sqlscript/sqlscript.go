@@ -1,6 +1,7 @@
 // Package sqlscript splits a SQL script into its statements, the way each database's own
 // client does: on semicolons outside quotes, comments and dollar-quoted bodies, with the
-// mysql client's DELIMITER directive for procedure bodies. Each statement keeps the line
+// mysql client's DELIMITER directive for procedure bodies, or in batches between lines of a
+// separator word where the client sends batches. Each statement keeps the line
 // it starts on, so an error can say "statement 3 (line 7)".
 //
 // Note: written by hand because the database drivers run one statement at a time and no
@@ -25,6 +26,10 @@ type Dialect struct {
 	Delimiter       bool // DELIMITER lines change the terminator (the mysql client)
 	HashComments    bool // # starts a comment (MySQL)
 	BackslashEscape bool // \' inside '...' (MySQL)
+	// Batch, when set, is a word that ends a statement when it stands alone on a line (any
+	// case), and semicolons then do not: the script goes to the server in batches, as
+	// clients with a batch separator send it (sqlcmd's GO), bodies with semicolons whole.
+	Batch string
 }
 
 // The dialects.
@@ -50,6 +55,18 @@ func Split(script string, d Dialect) ([]Statement, error) {
 	atLineStart := true
 	for i := 0; i < len(script); {
 		c := script[i]
+		if d.Batch != "" && atLineStart {
+			rest := script[i:]
+			if j := strings.IndexByte(rest, '\n'); j >= 0 {
+				rest = rest[:j]
+			}
+			if strings.EqualFold(strings.TrimSpace(rest), d.Batch) {
+				flush(i)
+				i += len(rest)
+				start, startLine = i, line
+				continue
+			}
+		}
 		if d.Delimiter && atLineStart {
 			rest := script[i:]
 			if j := strings.IndexByte(rest, '\n'); j >= 0 {
@@ -72,7 +89,7 @@ func Split(script string, d Dialect) ([]Statement, error) {
 			if strings.TrimSpace(script[start:i]) == "" {
 				startLine = line
 			}
-		case strings.HasPrefix(script[i:], delim):
+		case d.Batch == "" && strings.HasPrefix(script[i:], delim):
 			flush(i)
 			i += len(delim)
 			start, startLine = i, line

@@ -47,6 +47,36 @@ func TestSplitMySQLDelimiter(t *testing.T) {
 	}
 }
 
+// With a batch separator, a line of the word alone (any case, spaces around) ends a
+// statement and semicolons do not: a procedure body stays whole, a separator inside a quote
+// or a comment, or sharing its line, is no separator.
+func TestSplitBatches(t *testing.T) {
+	batches := Dialect{Batch: "GO"}
+	script := "CREATE TABLE t (a int); CREATE TABLE u (b int);\ngo\nCREATE PROCEDURE p AS\nBEGIN\n  INSERT INTO t VALUES (1);\n  SELECT 'a;b\nGO\n';\nEND\n  GO  \n/* GO\n*/ SELECT 1 -- GO\nGO\nGO\nSELECT 2 GO\n"
+	got, err := Split(script, batches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Statement{
+		{"CREATE TABLE t (a int); CREATE TABLE u (b int);", 1},
+		{"CREATE PROCEDURE p AS\nBEGIN\n  INSERT INTO t VALUES (1);\n  SELECT 'a;b\nGO\n';\nEND", 3},
+		{"/* GO\n*/ SELECT 1 -- GO", 11},
+		{"SELECT 2 GO", 15},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d statements: %+v", len(got), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("batch %d = %q (line %d), want %q (line %d)", i+1, got[i].Text, got[i].Line, want[i].Text, want[i].Line)
+		}
+	}
+	// A script with no separator line is one batch, semicolons and all.
+	if sts, err := Split("SELECT 1; SELECT 2", batches); err != nil || len(sts) != 1 {
+		t.Errorf("a script without a separator line = %+v, %v; want one batch", sts, err)
+	}
+}
+
 func TestSplitErrorsNameTheLine(t *testing.T) {
 	for script, want := range map[string]string{
 		"SELECT 1;\nSELECT 'open":      "line 2: a ' quote is never closed",
@@ -62,7 +92,7 @@ func TestSplitErrorsNameTheLine(t *testing.T) {
 func FuzzSplit(f *testing.F) {
 	f.Add("SELECT 'a;b'; SELECT $$c;d$$;\nDELIMITER //\nx//")
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, d := range []Dialect{PostgreSQL, MySQL, Standard} {
+		for _, d := range []Dialect{PostgreSQL, MySQL, Standard, {Batch: "GO"}} {
 			sts, err := Split(s, d)
 			if err != nil {
 				continue

@@ -14,7 +14,7 @@ Feature: A MongoDB replica set elects a new primary and keeps what it acknowledg
     When the "acked-writes" workload runs in the background for 12s with 4 workers
     And 2s pass
     And the primary is killed
-    Then a new primary is elected within 15s
+    Then a new primary is elected within 30s
     And the replica set is healthy again within 30s
     When the background workload has finished
     Then no acknowledged write is lost
@@ -24,7 +24,7 @@ Feature: A MongoDB replica set elects a new primary and keeps what it acknowledg
     When the "acked-writes-w1" workload runs in the background for 12s with 4 workers
     And 2s pass
     And the primary is killed
-    Then a new primary is elected within 15s
+    Then a new primary is elected within 30s
     When the background workload has finished
     Then at most 5% of acknowledged writes are lost
 
@@ -32,7 +32,7 @@ Feature: A MongoDB replica set elects a new primary and keeps what it acknowledg
     When the "acked-writes" workload runs in the background for 8s with 2 workers
     And 2s pass
     And a failover is triggered
-    Then a new primary is elected within 15s
+    Then a new primary is elected within 30s
     When the background workload has finished
     Then no acknowledged write is lost
     And the replica set is healthy again within 30s

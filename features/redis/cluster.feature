@@ -4,6 +4,8 @@ Feature: A Redis cluster loses a primary under load
   replica, clients follow the new slot map, and every write the cluster acknowledged is read
   back afterwards. Replication is asynchronous, so a write acknowledged by the old primary
   in its last moments may be lost: that share is measured and bounded, not assumed away.
+  The time limits only catch a failover that hangs: an election on a starved two-core CI
+  machine took more than ten seconds; the report says how long each one took.
 
   Background:
     Given a Redis cluster with 3 primaries and 1 replica each
@@ -13,8 +15,8 @@ Feature: A Redis cluster loses a primary under load
     When the "acked-writes" workload runs in the background for 12s with 4 workers
     And 3s pass
     And the primary of slot 0 is killed
-    Then a new primary is elected within 15s
-    And the cluster is healthy again within 15s
+    Then a new primary is elected within 30s
+    And the cluster is healthy again within 60s
     When the background workload has finished
     Then at most 1% of acknowledged writes are lost
 
@@ -22,12 +24,12 @@ Feature: A Redis cluster loses a primary under load
     When the "acked-writes" workload runs in the background for 8s with 2 workers
     And 2s pass
     And a failover of slot 0 is triggered
-    Then a new primary is elected within 10s
+    Then a new primary is elected within 30s
     When the background workload has finished
     Then no acknowledged write is lost
 
   Scenario: the killed primary comes back as a replica
     When the primary of slot 0 is killed
-    Then a new primary is elected within 15s
+    Then a new primary is elected within 30s
     When the broken nodes are brought back
-    Then the cluster is healthy again within 15s
+    Then the cluster is healthy again within 60s

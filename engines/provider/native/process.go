@@ -2,8 +2,7 @@
 // foreground child of the harness (never daemonized), in its own process group, with its
 // output captured to a log file, a readiness probe with a deadline, and a stop that is
 // graceful first and forceful after a grace period. Nothing it starts outlives the harness:
-// children get SIGKILL if the harness dies (Pdeathsig, forked from a thread that lives as
-// long as the harness: spawn.go), and orphaned grandchildren are reaped.
+// children get SIGKILL if the harness dies (Pdeathsig), and orphaned grandchildren are reaped.
 package native
 
 import (
@@ -70,7 +69,7 @@ func Start(cfg Config) (*Process, error) {
 	if cfg.User != nil {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: cfg.User.UID, Gid: cfg.User.GID}
 	}
-	if err := startCmd(cmd); err != nil {
+	if err := spawn(cmd); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("start %s (%s): %w", cfg.Name, cfg.Path, err)
 	}

@@ -23,7 +23,7 @@ func RunOnce(ctx context.Context, u *User, dir, path string, args ...string) err
 	if u != nil {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: u.UID, Gid: u.GID}
 	}
-	err := startCmd(cmd)
+	err := spawn(cmd)
 	if err == nil {
 		err = cmd.Wait()
 	}

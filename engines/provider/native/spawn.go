@@ -6,35 +6,31 @@ import (
 	"sync"
 )
 
-// Every child is forked from one OS thread that lives as long as the harness.
+// Children are forked from one thread that never ends.
 //
-// Note: the kernel sends a child its Pdeathsig when the *thread* that forked it exits, not
-// the process. Go ends a thread when a goroutine locked to it returns without unlocking (the
-// load's open-loop waiter does so on purpose, workloads/load/wait_linux.go), and any thread
-// may have forked a server earlier: that server got SIGKILL in the middle of a run (seen as
-// a Prometheus under a dashboards test dying "signal: killed" as a quickstart load ended).
-// Forking only from a thread locked for good keeps Pdeathsig meaning "the harness died".
-var (
-	spawnOnce sync.Once
-	spawnJobs = make(chan spawnJob)
-)
-
-type spawnJob struct {
-	cmd  *exec.Cmd
-	done chan error
+// Note: Pdeathsig is tied to the thread that forked the child, not to the process: when that
+// thread exits, the kernel sends the child its death signal (golang/go#27505). Go ends a
+// thread when a goroutine locked to it returns without unlocking, which code elsewhere in
+// the harness does on purpose (the open-loop scheduler's nanosleep thread, for one). A server
+// forked from such a thread would be SIGKILLed in the middle of a run; so every child is
+// started from a goroutine locked to its thread for the life of the harness.
+var spawner struct {
+	once sync.Once
+	jobs chan func()
 }
 
-// startCmd is cmd.Start on the spawning thread.
-func startCmd(cmd *exec.Cmd) error {
-	spawnOnce.Do(func() { go spawnLoop() })
-	job := spawnJob{cmd: cmd, done: make(chan error, 1)}
-	spawnJobs <- job
-	return <-job.done
-}
-
-func spawnLoop() {
-	runtime.LockOSThread() // never unlocked, and the loop never returns: the thread stays
-	for job := range spawnJobs {
-		job.done <- job.cmd.Start()
-	}
+// spawn runs cmd.Start on the spawner's thread.
+func spawn(cmd *exec.Cmd) error {
+	spawner.once.Do(func() {
+		spawner.jobs = make(chan func())
+		go func() {
+			runtime.LockOSThread() // never unlocked, and the goroutine never returns
+			for job := range spawner.jobs {
+				job()
+			}
+		}()
+	})
+	errc := make(chan error, 1)
+	spawner.jobs <- func() { errc <- cmd.Start() }
+	return <-errc
 }
