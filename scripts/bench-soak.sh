@@ -30,7 +30,7 @@ trap 'exit 130' INT TERM
 
 # soak NAME FEATURE: runs one feature, sampling dbharness's RSS and the TSDB's size.
 soak() {
-  local name=$1 feature=$2 out=$work/$1
+  local name=$1 feature=$2 out; out=$work/$(basename "$feature" .feature) # the name has slashes
   mkdir -p "$out"
   "$BIN" run --provider native --workdir "$work" --out "$out/out" "$feature" >"$out/log" 2>&1 &
   pid=$!
