@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis bench-rate bench-mongodb bench-sqlserver calibrate-gate bench-soak clean
+.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-redis bench-mysql bench-rate bench-mongodb bench-sqlserver calibrate-gate bench-soak clean
 
 all: build
 
@@ -35,6 +35,11 @@ bench-pg-vs-pgbench: bench-postgresql
 # dbharness's Redis GET/SET next to redis-benchmark (ratios).
 bench-redis: deps build
 	scripts/bench-redis.sh
+
+# dbharness's OLTP workloads next to sysbench and its collector next to mysqld_exporter, on
+# one MariaDB (ratios, alternating); replication lag and start-up times.
+bench-mysql: deps build
+	scripts/bench-mysql.sh
 
 # dbharness's YCSB next to YCSB's JDBC binding, and the collector next to
 # prometheus-mssql-exporter, on one SQL Server (ratios); needs Docker (or

@@ -24,6 +24,7 @@ import (
 	"github.com/dbharness/dbharness/dashboards"
 	"github.com/dbharness/dbharness/dashboards/promtest"
 	"github.com/dbharness/dbharness/engines/mongodb/mongotest"
+	"github.com/dbharness/dbharness/engines/mysql/mysqltest"
 	"github.com/dbharness/dbharness/engines/postgres/pgtest"
 	"github.com/dbharness/dbharness/engines/provider/native"
 	"github.com/dbharness/dbharness/engines/redis/redistest"
@@ -95,30 +96,37 @@ type evaluation struct {
 }
 
 // TestDashboardsAndRulesShowRealData scrapes `dbharness collect` for PostgreSQL, a Redis
-// cluster and MongoDB (embedded FerretDB), a `dbharness run` of the quickstart features and a `dbharness load` on the
-// cluster with a real Prometheus, then evaluates every panel's query and every rule's
+// cluster, a MariaDB primary with a replica and MongoDB (embedded FerretDB), a `dbharness
+// run` of the quickstart features and `dbharness load` on the cluster and MariaDB with a
+// real Prometheus, then evaluates every panel's query and every rule's
 // expression through Prometheus's HTTP API: each must parse and return data.
 func TestDashboardsAndRulesShowRealData(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts PostgreSQL, a Redis cluster, FerretDB and Prometheus")
+		t.Skip("starts PostgreSQL, a Redis cluster, MariaDB, FerretDB and Prometheus")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pg := pgtest.Start(t)
 	cluster := redistest.Cluster(t, map[string]string{"slowlog-log-slower-than": "0"})
+	// Note: MySQL with a replica, so the replication panels have a replica to show.
+	my := mysqltest.Replicated(t, 1)
 	pgAddr, _, _ := command(t, ctx, "collect", "--engine", "postgresql", "--dsn", pg.DSN(), "--listen", "127.0.0.1:0")
 	redisAddr, _, _ := command(t, ctx, "collect", "--engine", "redis", "--dsn", cluster.DSN(), "--listen", "127.0.0.1:0")
+	myAddr, _, _ := command(t, ctx, "collect", "--engine", "mysql", "--dsn", my.DSN(), "--listen", "127.0.0.1:0")
 	mongo := mongotest.Start(t)
 	mongoAddr, _, _ := command(t, ctx, "collect", "--engine", "mongodb", "--dsn", mongo.DSN(), "--listen", "127.0.0.1:0")
-	runAddr, loadAddr := freeAddr(t), freeAddr(t)
-	prom := promtest.Start(t, map[string][]string{"collect-postgresql": {pgAddr}, "collect-redis": {redisAddr},
-		"collect-mongodb": {mongoAddr}, "run": {runAddr}, "load": {loadAddr}})
+	runAddr, loadAddr, myLoadAddr := freeAddr(t), freeAddr(t), freeAddr(t)
+	prom := promtest.Start(t, map[string][]string{"collect-postgresql": {pgAddr}, "collect-redis": {redisAddr}, "collect-mysql": {myAddr},
+		"collect-mongodb": {mongoAddr}, "run": {runAddr}, "load": {loadAddr, myLoadAddr}})
 
 	start := time.Now()
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
 	_, loadDone, loadOut := command(t, loadCtx, "load", "--engine", "redis", "--provider", "external", "--dsn", cluster.DSN(),
 		"--workload", "get-set", "--scale", "1", "--vus", "2", "--duration", "3m", "--out", "", "--metrics-listen", loadAddr)
+	_, myLoadDone, _ := command(t, loadCtx, "load", "--engine", "mysql", "--provider", "external", "--dsn", my.DSN(),
+		"--workload", "oltp_point_select", "--dataset", "sysbench", "--scale", "1", "--vus", "1", "--duration", "3m", "--out", "",
+		"--metrics-listen", myLoadAddr)
 	workdir := workDir(t)
 	runOutDir := t.TempDir()
 	_, runDone, runOut := command(t, ctx, "run", "../features/quickstart", "--provider", "native", "--workdir", workdir,
@@ -129,6 +137,7 @@ func TestDashboardsAndRulesShowRealData(t *testing.T) {
 	runEnd := time.Now()
 	stopLoad()
 	<-loadDone
+	<-myLoadDone
 	if pids := native.ProcessesUnder(workdir); len(pids) > 0 {
 		t.Errorf("the run left processes behind: %v", pids)
 	}
@@ -281,7 +290,7 @@ func proveOnTSDB(t *testing.T, ctx context.Context, dir string, evals []evaluati
 // proven are the databases the proof starts and scrapes (and the harness's own metrics);
 // the panels, rules and scenario checks of the others (databases that run where Docker is,
 // or that need servers of their own) are counted as not proven here, not failed.
-var proven = map[string]bool{"postgresql": true, "redis": true, "dbharness": true}
+var proven = map[string]bool{"postgresql": true, "redis": true, "mysql": true, "mongodb": true, "dbharness": true}
 
 // unproven is the database of the first metric the proof has no server for, or "".
 func unproven(metrics []string) string {

@@ -74,6 +74,15 @@ func TestExpectedFailuresFailWithTheirReasons(t *testing.T) {
 			// The ranking by effect size moves from run to run; one of the metrics a lost
 			// index moves must be named.
 			"postgresql_tup_returned_total|postgresql_tup_fetched_total|postgresql_statements_seconds_total"},
+		"Point selects without their primary key are a regression, with the metrics that moved": {
+			`regression against the baseline "mysql/oltp_point_select"`, "regressed", "In the same window",
+			// One of the server's metrics the lost key moves must be named: the counters of the
+			// scans, or the buffer pool the ALTER TABLE rebuilt the table into (constant on
+			// each side, these rank first).
+			"mysql_perf_schema_events_statements_no_index_used_total|mysql_perf_schema_events_statements_examined_rows_total|mysql_perf_schema_index_io_waits_seconds_total|mysql_handlers_total|mysql_joins_total|mysql_perf_schema_events_statements_seconds_total|mysql_innodb_buffer_pool_pages|buffer_pool_bytes_data"},
+		"no deadlock is found fails with the deadlock's graph": {
+			"the analysis found 1 deadlock finding(s)", "on dbharness.deadlock_rows", "(1) transaction", "(2) transaction",
+			"running: UPDATE deadlock_rows SET v = v + ? WHERE id = ?", "holds: record lock X", "waits for: record lock X", "rolled back: ("},
 	}
 	t.Setenv("DBHARNESS_BASELINES", t.TempDir())
 	var out bytes.Buffer

@@ -170,6 +170,10 @@ func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options)
 		}
 	}
 	w.lastRun, w.lastName = run, name
+	if w.lag != nil {
+		w.lag.finish()
+	}
+	w.lag = watchLag(ctx, db.inst)
 	return run, opts, progress, nil
 }
 
@@ -188,6 +192,12 @@ func ProgressText(name string, p load.Progress) string {
 // scenario checks analysis findings, the analysis runs now, so its window ends with the load
 // and not after the checks' own reads.
 func (w *World) finishLoad(ctx context.Context, name string, summary *load.Summary, runErr error) error {
+	w.loadEnd = time.Now()
+	if w.lag != nil {
+		w.lag.finish()
+		w.lastLag, w.lag = w.lag, nil
+		w.event("replication", name+": "+w.lastLag.summary(), 0)
+	}
 	if w.db != nil && w.db.sampler != nil {
 		// A sample at the end of every run, kept exactly: the run's window in the downsampled
 		// series (baselines, reports) ends on it.

@@ -49,6 +49,7 @@ func definitions(w *World) []Sentence {
 	all = append(all, thresholdSentences(w)...)
 	all = append(all, baselineSentences(w)...)
 	all = append(all, faultSentences(w)...)
+	all = append(all, replicationSentences(w)...)
 	all = append(all, analysisSentences(w)...)
 	return all
 }

@@ -93,6 +93,11 @@ type World struct {
 	datasets map[string]bool
 	// wrap, if not nil, wraps every workload before it runs (a session's calibration delay).
 	wrap func(workloads.Workload) workloads.Workload
+	// lag samples the replication lag while a workload runs (topologies with replicas);
+	// lastLag is the one of the last run, for the lag check.
+	lag, lastLag *lagWatch
+	// loadEnd is when the last workload run ended.
+	loadEnd time.Time
 }
 
 // database is a started engine and what watches it.
@@ -157,6 +162,10 @@ func (w *World) close() error {
 	defer cancel()
 	var errs []error
 	w.stopBackground()
+	if w.lag != nil {
+		w.lag.finish()
+		w.lag = nil
+	}
 	if db := w.db; db != nil {
 		if db.sampler != nil {
 			set := db.sampler.Stop()
