@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-pg-collector bench-pg-replication bench-redis bench-mysql bench-oracle bench-rate bench-mongodb bench-sqlserver calibrate-gate clean
+.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-pg-collector bench-pg-replication bench-redis bench-mysql bench-oracle bench-rate bench-mongodb bench-sqlserver calibrate-gate bench-soak clean
 
 all: build
 
@@ -79,6 +79,11 @@ bench-load: deps build
 # made 5% and 10% slower) on a real PostgreSQL; COMPARISONS=2 RUN_SECONDS=3 for a quick look.
 calibrate-gate: deps build
 	scripts/calibrate-gate.sh
+
+# Soak runs (a one-minute Redis cluster, a 20-minute PostgreSQL): result.json and TSDB size,
+# dbharness's RSS per minute and its slope; PG_MINUTES="5 20" for more runs.
+bench-soak: deps build
+	scripts/bench-soak.sh
 
 # Every go benchmark (no database needed for most).
 bench:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/prometheus/model/labels"
+	ptsdb "github.com/prometheus/prometheus/tsdb"
+	"github.com/prometheus/prometheus/tsdb/chunkenc"
 
 	"github.com/dbharness/dbharness/cli"
 	"github.com/dbharness/dbharness/engines/postgres/pgtest"
@@ -154,8 +158,50 @@ func TestInterruptedRunStopsEverythingAndKeepsPartialResults(t *testing.T) {
 		t.Fatalf("partial result not written: %v\n%s", err, output.String())
 	}
 	if len(r.Scenarios) != 1 || !r.Scenarios[0].Partial || len(r.Scenarios[0].Loads) != 1 || r.Scenarios[0].Loads[0].Iterations == 0 {
-		t.Errorf("want one partial scenario with the operations measured before Ctrl-C, got %+v", r.Scenarios)
+		t.Fatalf("want one partial scenario with the operations measured before Ctrl-C, got %+v", r.Scenarios)
 	}
+	// The TSDB keeps what was written until Ctrl-C: the load's operations up to the count in
+	// the partial summary, and the database's counters.
+	if r.TSDB != "tsdb" {
+		t.Fatalf("result.json names TSDB folder %q, want tsdb", r.TSDB)
+	}
+	ops := lastValues(t, filepath.Join(out, r.TSDB), "dbharness_operations_total")
+	if len(ops) != 1 || ops[0] < 500 || ops[0] > float64(r.Scenarios[0].Loads[0].Iterations) {
+		t.Errorf("the TSDB's operations = %v, want one series between the 500 seen before Ctrl-C and the %d of the summary", ops, r.Scenarios[0].Loads[0].Iterations)
+	}
+	if commits := lastValues(t, filepath.Join(out, r.TSDB), "postgresql_xact_commit_total"); len(commits) == 0 || commits[0] <= 0 {
+		t.Errorf("the TSDB's commits = %v, want the database's counter", commits)
+	}
+}
+
+// lastValues opens a TSDB folder as Prometheus would read it and returns the last value of
+// every series of a metric.
+func lastValues(t *testing.T, dir, metric string) []float64 {
+	t.Helper()
+	db, err := ptsdb.OpenDBReadOnly(dir, "", nil)
+	if err != nil {
+		t.Fatalf("open the run's TSDB: %v", err)
+	}
+	defer db.Close()
+	q, err := db.Querier(0, time.Now().UnixMilli()+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	set := q.Select(context.Background(), false, nil, labels.MustNewMatcher(labels.MatchEqual, labels.MetricName, metric))
+	var out []float64
+	for set.Next() {
+		it := set.At().Iterator(nil)
+		last := math.NaN()
+		for it.Next() != chunkenc.ValNone {
+			_, last = it.At()
+		}
+		out = append(out, last)
+	}
+	if err := set.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // workDir is a folder the postgres user can reach (t.TempDir is private to root).
@@ -269,5 +315,21 @@ func TestLoadRecordsDatabaseMetricsDatasetTimeAndFindings(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "results.bench.txt")); err != nil {
 		t.Errorf("results.bench.txt: %v", err)
+	}
+}
+
+// A bad --remote-write is a usage error before anything starts: a URL that is not http(s),
+// or no --out for the TSDB it mirrors.
+func TestRemoteWriteNeedsAURLAndAnOutputFolder(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--remote-write", "127.0.0.1:9090/api/v1/write", "--out", t.TempDir(), "testdata/long.feature"},
+		{"load", "--engine", "postgresql", "--workload", "tpcb", "--vus", "1", "--duration", "1s", "--remote-write", "http://127.0.0.1:9/api/v1/write", "--out", ""},
+	} {
+		var out bytes.Buffer
+		err := cli.Run(context.Background(), args, &out, &out)
+		var ex cli.ExitError
+		if !errors.As(err, &ex) || ex.Code != cli.ExitUsage || !strings.Contains(err.Error(), "--remote-write") {
+			t.Errorf("%v: %v, want a usage error naming --remote-write\n%s", args, err, out.String())
+		}
 	}
 }

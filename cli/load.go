@@ -15,6 +15,7 @@ import (
 	"github.com/dbharness/dbharness/engines/provider/native"
 	"github.com/dbharness/dbharness/reports"
 	"github.com/dbharness/dbharness/result"
+	"github.com/dbharness/dbharness/result/tsdb"
 	"github.com/dbharness/dbharness/runner"
 	"github.com/dbharness/dbharness/steps"
 	"github.com/dbharness/dbharness/workloads"
@@ -28,7 +29,7 @@ const ExitThresholds = 99
 // loadFlags are k6's executor options as flags, and what to run them on.
 type loadFlags struct {
 	engine, version, provider, dsn, workload, dataset, out string
-	metricsListen                                          string
+	metricsListen, remoteWrite                             string
 	cpuProfile                                             string
 	injectDelay                                            time.Duration
 	scale                                                  int
@@ -49,6 +50,7 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&f.out, "out", "reports/out", "folder for result.json and report.md; empty to write none")
 	fs.DurationVar(&f.injectDelay, "inject-delay", 0, "make every operation this much longer (to calibrate the regression gate with a known slowdown)")
 	fs.StringVar(&f.metricsListen, "metrics-listen", "", metricsListenHelp)
+	fs.StringVar(&f.remoteWrite, "remote-write", "", remoteWriteHelp)
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of dbharness itself during the load to this file (go tool pprof)")
 	// Note: the executor options are k6's, as flags (preAllocatedVUs is --pre-allocated-vus),
 	// read by the parser a feature's option table uses too.
@@ -113,8 +115,23 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 		return usageError(err)
 	}
 	defer stopMetrics()
+	storeOpts, err := storeOptions(f.remoteWrite, f.out)
+	if err != nil {
+		return usageError(err)
+	}
+	store, err := runner.OpenStore(f.out, nil, storeOpts...)
+	if err != nil {
+		return ExitError{Code: ExitFailed, Err: err}
+	}
+	// Note: closed on every path, Ctrl-C included; the normal path closes it before the
+	// reports are written.
+	defer func() {
+		if store != nil {
+			store.Close()
+		}
+	}()
 	sess := steps.NewSession(steps.Options{
-		Provider: p, Progress: progress, Logger: newLogger(stderr, false), ObserveLoad: observe,
+		Provider: p, Progress: progress, Logger: newLogger(stderr, false), ObserveLoad: observe, Store: store,
 		DSN: func(engine string) string {
 			if f.dsn != "" {
 				return f.dsn
@@ -180,6 +197,11 @@ func runLoad(ctx context.Context, f loadFlags, stdout, stderr io.Writer) error {
 	if f.out != "" {
 		rep := &result.Report{SchemaVersion: result.SchemaVersion, StartedAt: rec.StartedAt, EndedAt: rec.EndedAt,
 			Environment: result.DetectEnvironment(), Scenarios: []*result.Scenario{rec}}
+		if err := store.Close(); err != nil {
+			fmt.Fprintf(stderr, "dbharness: %v (what was written is in its write-ahead log)\n", err)
+		}
+		store = nil
+		rep.TSDB = tsdb.Dir
 		files, err := reports.WriteAll(f.out, rep)
 		if err != nil {
 			return ExitError{Code: ExitFailed, Err: err}

@@ -13,12 +13,31 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/dbharness/dbharness/result/tsdb"
 	"github.com/dbharness/dbharness/workloads/load"
 	"github.com/dbharness/dbharness/workloads/load/loadmetrics"
 )
 
 // metricsListenHelp is the help of --metrics-listen on run and load.
 const metricsListenHelp = "serve the load engine's own metrics (operations, errors, latency histograms per scenario and operation) on http://ADDR/metrics while the run goes on, e.g. 127.0.0.1:9464"
+
+// remoteWriteHelp is the help of --remote-write on run and load.
+const remoteWriteHelp = "also send every sample written to the run's TSDB folder to a Prometheus remote-write endpoint as the run goes, e.g. http://127.0.0.1:9090/api/v1/write (Prometheus with --web.enable-remote-write-receiver)"
+
+// storeOptions are the TSDB options of --remote-write; it needs a folder to write (--out).
+func storeOptions(remoteWrite, out string) ([]tsdb.Option, error) {
+	if remoteWrite == "" {
+		return nil, nil
+	}
+	if out == "" {
+		return nil, errors.New("--remote-write sends what the run's TSDB folder gets: it needs --out")
+	}
+	rw, err := tsdb.NewRemoteWrite(remoteWrite)
+	if err != nil {
+		return nil, err
+	}
+	return []tsdb.Option{tsdb.WithRemote(rw)}, nil
+}
 
 // metricsLinger is how long the metrics server waits at the end for a last scrape.
 const metricsLinger = 5 * time.Second

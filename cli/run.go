@@ -20,7 +20,12 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	verbose := fs.Bool("v", false, "log engine start and stop details")
 	createMissing := fs.Bool("create-missing-baselines", false, "a comparison with a baseline that has no accepted runs records and accepts the runs instead of failing (for the first CI run)")
 	metricsListen := fs.String("metrics-listen", "", metricsListenHelp)
+	remoteWrite := fs.String("remote-write", "", remoteWriteHelp)
 	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		return usageError(err)
+	}
+	storeOpts, err := storeOptions(*remoteWrite, *out)
 	if err != nil {
 		return usageError(err)
 	}
@@ -37,7 +42,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		Paths: paths, Tags: *tags, Format: *format, Provider: p, Out: *out,
 		Concurrency: *concurrency, WorkDir: *workdir, CreateMissingBaselines: *createMissing, NoColors: *noColors || !isTerminal(stdout),
 		Stdout: stdout, Stderr: stderr, Progress: isTerminal(stderr), Logger: newLogger(stderr, *verbose),
-		ObserveLoad: observe,
+		ObserveLoad: observe, StoreOptions: storeOpts,
 	})
 	switch {
 	case ctx.Err() != nil:

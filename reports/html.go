@@ -118,6 +118,7 @@ code { font-size: 0.85rem; }
 <tr><th>host</th><td>{{.Environment.Host}}</td><th>CPU</th><td>{{.Environment.CPUModel}} ({{.Environment.CPUs}} CPUs)</td></tr>
 <tr><th>system</th><td>{{.Environment.OS}}/{{.Environment.Arch}} {{.Environment.Kernel}}</td><th>memory</th><td>{{.Environment.MemoryMiB}} MiB</td></tr>
 <tr><th>dbharness</th><td>{{.Environment.Harness}} {{.Environment.Commit}}</td><th>Go</th><td>{{.Environment.GoVersion}}{{if .Environment.CI}}, CI{{end}}</td></tr>
+{{if .TSDB}}<tr><th>full series</th><td colspan="3">Prometheus TSDB folder <code>{{.TSDB}}</code> beside this page (<code>prometheus --storage.tsdb.path={{.TSDB}}</code>); the plots are drawn from downsampled series</td></tr>{{end}}
 </table>
 <nav><ul>{{range .Scenarios}}<li><a href="#{{.ID}}">{{.Name}}</a> <span class="{{.Status}}">{{.Status}}</span></li>{{end}}</ul></nav>
 {{range .Scenarios}}{{$s := .}}

@@ -11,8 +11,7 @@ func init() {
 	Register(Renderer{Name: "json", Description: "the whole result, versioned schema", File: "result.json", Render: renderJSON})
 }
 
+// renderJSON writes the result compact: indented, every point of every series took a line.
 func renderJSON(w io.Writer, r *result.Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return json.NewEncoder(w).Encode(r)
 }

@@ -30,6 +30,9 @@ func renderMarkdown(w io.Writer, r *result.Report) error {
 		}
 	}
 	p.f("**%d of %d scenarios passed** in %s.\n\n", passed, len(r.Scenarios), r.EndedAt.Sub(r.StartedAt).Round(time.Second))
+	if r.TSDB != "" {
+		p.f("Every sample at full resolution is in the Prometheus TSDB folder `%s` beside this report (`prometheus --storage.tsdb.path=%s`); the series here are downsampled.\n\n", r.TSDB, r.TSDB)
+	}
 	p.f("| scenario | status | engine | duration |\n|---|---|---|---|\n")
 	for _, s := range r.Scenarios {
 		p.f("| %s | %s | %s | %s |\n", cell(s.Name), status(s), engineLine(s), s.EndedAt.Sub(s.StartedAt).Round(time.Millisecond))

@@ -17,8 +17,13 @@ import (
 	"github.com/dbharness/dbharness/workloads/load"
 )
 
-// SchemaVersion is bumped on any change a reader of older files must know about.
-const SchemaVersion = 1
+// SchemaVersion is bumped on any change a reader of older files must know about. Version 2
+// stores metric series as columns, downsampled (sampler.Series), with the full-resolution
+// samples in the TSDB folder the report names; ReadJSON still reads version 1.
+const SchemaVersion = 2
+
+// oldestReadable is the oldest schema version ReadJSON reads.
+const oldestReadable = 1
 
 // Report is one invocation of the harness: every scenario it ran.
 type Report struct {
@@ -26,7 +31,11 @@ type Report struct {
 	StartedAt     time.Time   `json:"started_at"`
 	EndedAt       time.Time   `json:"ended_at"`
 	Environment   Environment `json:"environment"`
-	Scenarios     []*Scenario `json:"scenarios"`
+	// TSDB is the Prometheus TSDB folder holding every sample of the run at full
+	// resolution, relative to result.json (`prometheus --storage.tsdb.path=<it>`); empty
+	// when the run kept none.
+	TSDB      string      `json:"tsdb,omitempty"`
+	Scenarios []*Scenario `json:"scenarios"`
 }
 
 // Scenario is what one scenario started, ran, measured and checked.
@@ -88,9 +97,10 @@ type Check struct {
 }
 
 // WriteJSON writes the report to path atomically: a reader never sees half a file, and a
-// failed write never destroys the previous one.
+// failed write never destroys the previous one. It is written compact (jq prints it
+// indented): indentation put every point of every series on a line of its own.
 func WriteJSON(path string, r *Report) error {
-	b, err := json.MarshalIndent(r, "", "  ")
+	b, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encode result: %w", err)
 	}
@@ -107,8 +117,8 @@ func ReadJSON(path string) (*Report, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("%s: not a dbharness result: %w", path, err)
 	}
-	if r.SchemaVersion != SchemaVersion {
-		return nil, fmt.Errorf("%s: result schema version %d, this dbharness reads version %d", path, r.SchemaVersion, SchemaVersion)
+	if r.SchemaVersion < oldestReadable || r.SchemaVersion > SchemaVersion {
+		return nil, fmt.Errorf("%s: result schema version %d, this dbharness reads versions %d to %d", path, r.SchemaVersion, oldestReadable, SchemaVersion)
 	}
 	return &r, nil
 }

@@ -26,13 +26,14 @@ import (
 	"github.com/dbharness/dbharness/engines/provider/native"
 	"github.com/dbharness/dbharness/reports"
 	"github.com/dbharness/dbharness/result"
+	"github.com/dbharness/dbharness/result/tsdb"
 	"github.com/dbharness/dbharness/steps"
 	"github.com/dbharness/dbharness/workloads/load"
 )
 
-// DefaultTags leaves out scenarios that exist to show a failing check; select them with
-// --tags @expected-failure.
-const DefaultTags = "~@expected-failure"
+// DefaultTags leaves out scenarios that exist to show a failing check and the hour-long
+// soak scenarios; select them with --tags @expected-failure or --tags @soak.
+const DefaultTags = "~@expected-failure && ~@soak"
 
 // Options configure one run.
 type Options struct {
@@ -54,6 +55,8 @@ type Options struct {
 	TestingT               *testing.T // run scenarios as subtests (go test)
 	// ObserveLoad, if not nil, sees every workload run (steps.Options.ObserveLoad).
 	ObserveLoad func(scenario string, s *load.Summary, done bool)
+	// StoreOptions configure the TSDB written into Out (a remote write).
+	StoreOptions []tsdb.Option
 }
 
 // Outcome is how a run ended.
@@ -108,6 +111,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		fmt.Fprintf(opts.Stderr, "removed %s left behind by dbharness runs that were killed:\n  %s\n", plural(len(removed), "work folder"), strings.Join(removed, "\n  "))
 	}
 	report := &result.Report{SchemaVersion: result.SchemaVersion, StartedAt: time.Now(), Environment: result.DetectEnvironment()}
+	var store *tsdb.Store // opened once the features are known to be valid
 	var mu sync.Mutex
 	var progress io.Writer
 	if opts.Progress {
@@ -158,6 +162,16 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		return &Outcome{Status: 2}, fmt.Errorf("%s in the feature files; nothing was started:\n  %s",
 			plural(len(problems), "problem"), strings.Join(problems, "\n  "))
 	}
+	if store, err = OpenStore(opts.Out, opts.Logger, opts.StoreOptions...); err != nil {
+		return &Outcome{Status: 2}, err
+	}
+	// Note: closed on every path, Ctrl-C included: Close writes the last block.
+	defer func() {
+		if store != nil {
+			store.Close()
+		}
+	}()
+	stepOpts.Store = store
 	status := suite.Run()
 	report.EndedAt = time.Now()
 	sort.Slice(report.Scenarios, func(i, j int) bool { return report.Scenarios[i].StartedAt.Before(report.Scenarios[j].StartedAt) })
@@ -168,6 +182,13 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		for _, l := range s.Loads {
 			fmt.Fprintf(opts.Stderr, "\n%s: %s\n%s", s.URI, s.Name, l.Text())
 		}
+	}
+	if store != nil {
+		if err := store.Close(); err != nil {
+			fmt.Fprintf(opts.Stderr, "dbharness: %v (what was written is in its write-ahead log)\n", err)
+		}
+		report.TSDB = tsdb.Dir
+		store = nil
 	}
 	if opts.Out != "" && len(report.Scenarios) > 0 {
 		files, err := reports.WriteAll(opts.Out, report)
@@ -181,6 +202,19 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		return out, fmt.Errorf("run interrupted (%w): databases stopped, partial results written", context.Cause(ctx))
 	}
 	return out, nil
+}
+
+// OpenStore opens a fresh TSDB folder in out (a previous run's is replaced, as its
+// result.json is); "" opens none and returns nil.
+func OpenStore(out string, logger *slog.Logger, opts ...tsdb.Option) (*tsdb.Store, error) {
+	if out == "" {
+		return nil, nil
+	}
+	dir := filepath.Join(out, tsdb.Dir)
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("remove the previous run's %s: %w", dir, err)
+	}
+	return tsdb.Open(dir, logger, opts...)
 }
 
 // validate checks every step of the selected scenarios against the vocabulary, before any

@@ -1,6 +1,8 @@
 package runner_test
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/dbharness/dbharness/runner"
@@ -48,5 +50,30 @@ func TestThresholdsReadsEverySentenceAndTable(t *testing.T) {
 	}
 	if !table {
 		t.Error("the threshold table of executors.feature is missing")
+	}
+}
+
+// The hour-long soak scenarios are valid features with abort thresholds, and the default
+// run (make test, dbharness run without --tags) leaves them out.
+func TestSoakScenariosAreValidAndOutOfTheDefaultRun(t *testing.T) {
+	paths := []string{"../features/postgresql/soak.feature", "../features/redis/soak.feature"}
+	got, err := runner.Thresholds(paths, "@soak")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("soak scenarios with thresholds: %+v, want the PostgreSQL and the Redis one", got)
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "the load stops early when these thresholds fail:") {
+			t.Errorf("%s: no abortOnFail thresholds, so a failing soak would run its hour out", p)
+		}
+	}
+	if def, err := runner.Thresholds(paths, ""); err != nil || len(def) != 0 {
+		t.Errorf("the default tags select %+v (%v), want no soak scenario", def, err)
 	}
 }

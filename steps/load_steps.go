@@ -138,10 +138,7 @@ func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options)
 		}
 	}
 	progress := newProgressLine(w.opts.Progress)
-	opts.Progress = func(p load.Progress) {
-		progress.printf("%s %s: %s/%s  %.0f ops/s  p95=%s  errors=%d  dropped=%d", name, p.Executor,
-			p.Elapsed.Round(time.Second), p.Total, p.OpsPerSec, p.P95.Round(time.Microsecond), p.Errors, p.Dropped)
-	}
+	opts.Progress = func(p load.Progress) { progress.printf("%s", ProgressText(name, p)) }
 	w.loadStart = db.sampler.Sample()
 	w.findings, w.analyzed = nil, false // findings describe one load: this one, from here
 	if a, ok := db.collector.(collectors.Analyzer); ok {
@@ -180,6 +177,17 @@ func (w *World) prepareLoad(ctx context.Context, name string, opts load.Options)
 	return run, opts, progress, nil
 }
 
+// ProgressText is the live progress line of a run: elapsed and remaining time, the last
+// interval's rates, and the counts so far.
+func ProgressText(name string, p load.Progress) string {
+	clock := p.Elapsed.Round(time.Second).String()
+	if p.Total > 0 {
+		clock = fmt.Sprintf("%s of %s, %s left", clock, p.Total, p.Remaining().Round(time.Second))
+	}
+	return fmt.Sprintf("%s %s: %s  %.0f ops/s  %.0f errors/s  p95=%s  errors=%d  dropped=%d", name, p.Executor,
+		clock, p.OpsPerSec, p.ErrorsPerSec, p.P95.Round(time.Microsecond), p.Errors, p.Dropped)
+}
+
 // finishLoad records a run's summary and turns its error into the step's. When the
 // scenario checks analysis findings, the analysis runs now, so its window ends with the load
 // and not after the checks' own reads.
@@ -189,6 +197,11 @@ func (w *World) finishLoad(ctx context.Context, name string, summary *load.Summa
 		w.lag.finish()
 		w.lastLag, w.lag = w.lag, nil
 		w.event("replication", name+": "+w.lastLag.summary(), 0)
+	}
+	if w.db != nil && w.db.sampler != nil {
+		// A sample at the end of every run, kept exactly: the run's window in the downsampled
+		// series (baselines, reports) ends on it.
+		w.db.sampler.Sample()
 	}
 	if summary != nil {
 		w.lastLoad = summary

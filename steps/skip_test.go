@@ -14,6 +14,8 @@ import (
 	"github.com/dbharness/dbharness/result"
 )
 
+var registerUnavailable sync.Once
+
 // unavailableEngine cannot start anything here, and says why with engines.ErrUnavailable.
 type unavailableEngine struct{}
 
@@ -29,7 +31,7 @@ func (unavailableEngine) Start(context.Context, engines.Spec) (engines.Instance,
 // A database that cannot run here skips its scenario with the reason, in the record too;
 // the run does not fail.
 func TestUnavailableDatabaseSkipsTheScenarioWithItsReason(t *testing.T) {
-	engines.Register(unavailableEngine{})
+	registerUnavailable.Do(func() { engines.Register(unavailableEngine{}) }) // once under -count=N
 	var (
 		mu   sync.Mutex
 		recs []*result.Scenario

@@ -19,6 +19,7 @@ import (
 	"github.com/dbharness/dbharness/collectors/sampler"
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/result"
+	"github.com/dbharness/dbharness/result/tsdb"
 	"github.com/dbharness/dbharness/workloads"
 	"github.com/dbharness/dbharness/workloads/load"
 	"github.com/dbharness/dbharness/workloads/thresholds"
@@ -48,6 +49,9 @@ type Options struct {
 	// each progress interval (done false) and the final summary (done true). It may be
 	// called from several goroutines at once and must not block.
 	ObserveLoad func(scenario string, s *load.Summary, done bool)
+	// Store, if not nil, receives every sample of the collectors and every load snapshot at
+	// full resolution as the run goes (the run's TSDB folder).
+	Store *tsdb.Store
 }
 
 // World is the state of one scenario: the database it started, the collectors watching it,
@@ -119,6 +123,15 @@ func newWorld(opts Options) *World {
 	if interval <= 0 {
 		interval = time.Second
 	}
+	if st := opts.Store; st != nil {
+		observe := opts.ObserveLoad
+		opts.ObserveLoad = func(scenario string, s *load.Summary, done bool) {
+			st.ObserveLoad(scenario, s, done)
+			if observe != nil {
+				observe(scenario, s, done)
+			}
+		}
+	}
 	return &World{opts: opts, interval: interval, rec: &result.Scenario{}}
 }
 
@@ -138,7 +151,11 @@ func (w *World) ensureSampler(ctx context.Context) {
 	if w.db == nil || w.db.sampler != nil {
 		return
 	}
-	w.db.sampler = sampler.New(w.db.registry, w.interval)
+	var opts []sampler.Option
+	if st := w.opts.Store; st != nil {
+		opts = append(opts, sampler.WithSink(st.Database(w.rec.Name, w.db.inst.Info().Address)))
+	}
+	w.db.sampler = sampler.New(w.db.registry, w.interval, opts...)
 	w.db.sampler.Start(context.WithoutCancel(ctx))
 }
 

@@ -388,7 +388,7 @@ func TestOneRunPerSideShowsItsSecondsInterval(t *testing.T) {
 	seconds := func(opsPerSec float64) []store.Interval {
 		var out []store.Interval
 		for i := range 10 {
-			out = append(out, store.Interval{Start: time.Duration(i) * time.Second, OpsPerSec: opsPerSec * (1 + noise[i%5])})
+			out = append(out, store.Interval{OpsPerSec: opsPerSec * (1 + noise[i%5])})
 		}
 		return out
 	}

@@ -71,8 +71,10 @@ type Run struct {
 	// measured): the servers' and the harness's CPU, and the neighbours'.
 	Machine *machine.Usage `json:"machine,omitempty"`
 
-	// Intervals are the run's per-interval samples (one a second by default), all
-	// operations together: for plots and for telling a steady run from one that drifted.
+	// Intervals are the run's per-interval throughput (one a second by default, at most
+	// load.MaxIntervals: a long run's are merged), all operations together: the gate's
+	// interval of one run against one reads them. Nothing else of an interval is kept; the
+	// full series are in the run's result and TSDB.
 	Intervals []Interval `json:"intervals,omitempty"`
 
 	// Metrics are the database metrics of the run's window, one number per metric name.
@@ -101,13 +103,10 @@ type Measures struct {
 	ErrorRate float64 `json:"error_rate"`
 }
 
-// Interval is one per-interval sample of a run.
+// Interval is one per-interval sample of a run. Files written before kept more of it (start,
+// errors, p95, p99); those fields are ignored.
 type Interval struct {
-	Start     time.Duration `json:"start_ns"` // from the run's start
-	OpsPerSec float64       `json:"ops_per_sec"`
-	Errors    int64         `json:"errors"`
-	P95       time.Duration `json:"p95_ns"`
-	P99       time.Duration `json:"p99_ns"`
+	OpsPerSec float64 `json:"ops_per_sec"`
 }
 
 // The statistics a Metric may hold.

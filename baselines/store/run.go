@@ -58,7 +58,7 @@ func FromLoad(env result.Environment, info *engines.Info, s *load.Summary, metri
 		r.Operations = append(r.Operations, measures(o))
 	}
 	for _, iv := range s.Intervals {
-		r.Intervals = append(r.Intervals, Interval{Start: iv.Start, OpsPerSec: iv.OpsPerSec, Errors: iv.Errors, P95: iv.P95, P99: iv.P99})
+		r.Intervals = append(r.Intervals, Interval{OpsPerSec: iv.OpsPerSec})
 	}
 	if metrics != nil {
 		end := s.End

@@ -2,9 +2,11 @@
 //
 // A Sampler gathers every interval and keeps one Series per metric name and label set. It
 // samples once when started and once more when stopped, so even a run shorter than the
-// interval has a first and a last point for Increase. Memory is bounded twice: a cap on the
-// number of series (new ones are dropped with a warning) and a budget of points (when it is
-// reached, every other point is dropped and the interval doubles).
+// interval has a first and a last point for Increase. Memory is bounded however long the
+// run: a cap on the number of series (new ones are dropped with a warning) and, per series,
+// a bounded list of min/max buckets (downsample.go) that keeps full resolution until it is
+// full and then halves its resolution. Every sample at full resolution goes to a Sink (a
+// time-series store) as it is taken.
 package sampler
 
 import (
@@ -24,10 +26,14 @@ import (
 const (
 	DefaultInterval  = time.Second
 	DefaultMaxSeries = 10_000
-	// DefaultMaxPoints is the point budget over all series, about 64 MiB of points.
-	DefaultMaxPoints = 2_000_000
 	maxWarnings      = 50
 )
+
+// A Sink keeps every sample at full resolution as it is taken: the gathered families and
+// their time. Samples reach it one at a time, in time order.
+type Sink interface {
+	Append(t time.Time, mfs []*dto.MetricFamily) error
+}
 
 // An Option configures a Sampler.
 type Option func(*Sampler)
@@ -35,8 +41,8 @@ type Option func(*Sampler)
 // WithMaxSeries caps the number of series; later series are dropped with a warning.
 func WithMaxSeries(n int) Option { return func(s *Sampler) { s.maxSeries = max(n, 1) } }
 
-// WithMaxPoints sets the point budget over all series.
-func WithMaxPoints(n int) Option { return func(s *Sampler) { s.maxPoints = max(n, 2) } }
+// WithSink sends every sample to k as well.
+func WithSink(k Sink) Option { return func(s *Sampler) { s.sink = k } }
 
 // WithLogger sets where warnings are logged as they happen (they are also in the Set).
 func WithLogger(l *slog.Logger) Option { return func(s *Sampler) { s.logger = l } }
@@ -46,16 +52,17 @@ type Sampler struct {
 	g         prometheus.Gatherer
 	interval  time.Duration
 	maxSeries int
-	maxPoints int
 	logger    *slog.Logger
+	sink      Sink
+
+	// sampling is held for a whole sample, so samples reach the sink in time order.
+	sampling sync.Mutex
 
 	mu       sync.Mutex
-	series   map[string]*Series
-	points   int
+	series   map[string]*track
 	dropped  int
 	warnings map[string]int
 	order    []string // warnings in first-seen order
-	cur      time.Duration
 	cancel   context.CancelFunc
 	done     chan struct{}
 	stopped  bool
@@ -70,11 +77,9 @@ func New(g prometheus.Gatherer, interval time.Duration, opts ...Option) *Sampler
 	s := &Sampler{
 		g:         g,
 		interval:  interval,
-		cur:       interval,
 		maxSeries: DefaultMaxSeries,
-		maxPoints: DefaultMaxPoints,
 		logger:    slog.New(slog.DiscardHandler),
-		series:    map[string]*Series{},
+		series:    map[string]*track{},
 		warnings:  map[string]int{},
 	}
 	for _, o := range opts {
@@ -93,28 +98,20 @@ func (s *Sampler) Start(ctx context.Context) {
 	ctx, s.cancel = context.WithCancel(ctx)
 	s.done = make(chan struct{})
 	s.mu.Unlock()
-	s.sample()
+	s.sample(true)
 	go s.loop(ctx)
 }
 
 func (s *Sampler) loop(ctx context.Context) {
 	defer close(s.done)
-	cur := s.interval
-	t := time.NewTicker(cur)
+	t := time.NewTicker(s.interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.sample()
-			s.mu.Lock()
-			next := s.cur
-			s.mu.Unlock()
-			if next != cur {
-				cur = next
-				t.Reset(cur)
-			}
+			s.sample(false)
 		}
 	}
 }
@@ -134,7 +131,7 @@ func (s *Sampler) Stop() Set {
 		cancel()
 		<-done
 	}
-	s.sample()
+	s.sample(true)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.result = s.snapshot()
@@ -142,8 +139,9 @@ func (s *Sampler) Stop() Set {
 }
 
 // Sample takes a sample now, between the ticks, and returns its time: steps mark the start
-// and end of a workload with it, so a check's window is exactly the load.
-func (s *Sampler) Sample() time.Time { return s.sample() }
+// and end of a workload with it, so a check's window is exactly the load. These samples are
+// kept exactly, whatever the downsampling does later.
+func (s *Sampler) Sample() time.Time { return s.sample(true) }
 
 // Snapshot returns every series recorded so far, without stopping.
 func (s *Sampler) Snapshot() Set {
@@ -155,53 +153,60 @@ func (s *Sampler) Snapshot() Set {
 	return s.snapshot()
 }
 
-// sample gathers once, appends a point to every series seen, and returns the points' time.
-func (s *Sampler) sample() time.Time {
+// sample gathers once, hands the sample to the sink, appends a point to every series seen,
+// and returns the points' time.
+func (s *Sampler) sample(pin bool) time.Time {
+	s.sampling.Lock()
+	defer s.sampling.Unlock()
 	now := time.Now()
 	mfs, err := s.g.Gather()
+	var sinkErr error
+	if s.sink != nil && len(mfs) > 0 {
+		sinkErr = s.sink.Append(now, mfs)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
 		s.warn(fmt.Sprintf("gather: %v", err))
 	}
-	for _, mf := range mfs {
-		s.record(now, mf)
+	if sinkErr != nil {
+		s.warn(fmt.Sprintf("store: %v", sinkErr))
 	}
-	if s.points > s.maxPoints {
-		s.thin()
+	for _, mf := range mfs {
+		s.record(now, mf, pin)
 	}
 	return now
 }
 
 // record appends the values of one family. The caller holds mu.
-func (s *Sampler) record(now time.Time, mf *dto.MetricFamily) {
+func (s *Sampler) record(now time.Time, mf *dto.MetricFamily, pin bool) {
 	name := mf.GetName()
 	for _, m := range mf.GetMetric() {
 		switch mf.GetType() {
 		case dto.MetricType_COUNTER:
-			s.add(now, name, "counter", m.GetLabel(), m.GetCounter().GetValue())
+			s.add(now, pin, name, "counter", m.GetLabel(), m.GetCounter().GetValue())
 		case dto.MetricType_GAUGE:
-			s.add(now, name, "gauge", m.GetLabel(), m.GetGauge().GetValue())
+			s.add(now, pin, name, "gauge", m.GetLabel(), m.GetGauge().GetValue())
 		case dto.MetricType_HISTOGRAM:
 			h := m.GetHistogram()
-			s.add(now, name+"_sum", "counter", m.GetLabel(), h.GetSampleSum())
-			s.add(now, name+"_count", "counter", m.GetLabel(), float64(h.GetSampleCount()))
+			s.add(now, pin, name+"_sum", "counter", m.GetLabel(), h.GetSampleSum())
+			s.add(now, pin, name+"_count", "counter", m.GetLabel(), float64(h.GetSampleCount()))
 		case dto.MetricType_GAUGE_HISTOGRAM:
 			h := m.GetHistogram()
-			s.add(now, name+"_sum", "gauge", m.GetLabel(), h.GetSampleSum())
-			s.add(now, name+"_count", "gauge", m.GetLabel(), float64(h.GetSampleCount()))
+			s.add(now, pin, name+"_sum", "gauge", m.GetLabel(), h.GetSampleSum())
+			s.add(now, pin, name+"_count", "gauge", m.GetLabel(), float64(h.GetSampleCount()))
 		case dto.MetricType_SUMMARY:
 			sm := m.GetSummary()
-			s.add(now, name+"_sum", "counter", m.GetLabel(), sm.GetSampleSum())
-			s.add(now, name+"_count", "counter", m.GetLabel(), float64(sm.GetSampleCount()))
+			s.add(now, pin, name+"_sum", "counter", m.GetLabel(), sm.GetSampleSum())
+			s.add(now, pin, name+"_count", "counter", m.GetLabel(), float64(sm.GetSampleCount()))
 		default:
-			s.add(now, name, "untyped", m.GetLabel(), m.GetUntyped().GetValue())
+			s.add(now, pin, name, "untyped", m.GetLabel(), m.GetUntyped().GetValue())
 		}
 	}
 }
 
 // add appends one point. The caller holds mu.
-func (s *Sampler) add(now time.Time, name, typ string, labels []*dto.LabelPair, v float64) {
+func (s *Sampler) add(now time.Time, pin bool, name, typ string, labels []*dto.LabelPair, v float64) {
 	var b strings.Builder
 	b.WriteString(name)
 	for _, l := range labels {
@@ -224,30 +229,10 @@ func (s *Sampler) add(now time.Time, name, typ string, labels []*dto.LabelPair, 
 		for _, l := range labels {
 			lm[l.GetName()] = l.GetValue()
 		}
-		ser = &Series{Name: name, Type: typ, Labels: lm}
+		ser = newTrack(Series{Name: name, Type: typ, Labels: lm})
 		s.series[key] = ser
 	}
-	ser.Points = append(ser.Points, Point{T: now, V: v})
-	s.points++
-}
-
-// thin drops every other point of every series (keeping the first) and doubles the
-// interval. The caller holds mu.
-func (s *Sampler) thin() {
-	s.points = 0
-	for _, ser := range s.series {
-		kept := ser.Points[:0]
-		for i, p := range ser.Points {
-			if i%2 == 0 {
-				kept = append(kept, p)
-			}
-		}
-		clear(ser.Points[len(kept):])
-		ser.Points = kept
-		s.points += len(kept)
-	}
-	s.cur *= 2
-	s.warn(fmt.Sprintf("point budget of %d reached: older points thinned, interval now %s", s.maxPoints, s.cur))
+	ser.add(now, v, pin)
 }
 
 // warn records a warning once per message. The caller holds mu.
@@ -269,10 +254,11 @@ func (s *Sampler) snapshot() Set {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	set := Set{Series: make([]Series, 0, len(keys)), Interval: s.cur}
+	set := Set{Series: make([]Series, 0, len(keys)), Interval: s.interval}
 	for _, k := range keys {
-		ser := *s.series[k]
-		ser.Points = append([]Point(nil), ser.Points...)
+		tr := s.series[k]
+		ser := tr.Series
+		ser.Points = tr.points()
 		set.Series = append(set.Series, ser)
 	}
 	for _, msg := range s.order {

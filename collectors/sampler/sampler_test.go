@@ -11,6 +11,7 @@ import (
 
 	"github.com/dbharness/dbharness/collectors/sampler"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 func TestSamplerRecordsAMovingCounter(t *testing.T) {
@@ -129,19 +130,37 @@ func TestSeriesCapDropsWithWarning(t *testing.T) {
 	}
 }
 
-func TestPointBudgetThinsAndDoublesInterval(t *testing.T) {
+// A sink sees every sample, in time order, at full resolution.
+type recordingSink struct {
+	times []time.Time
+	names map[string]int
+}
+
+func (k *recordingSink) Append(t time.Time, mfs []*dto.MetricFamily) error {
+	k.times = append(k.times, t)
+	for _, mf := range mfs {
+		k.names[mf.GetName()]++
+	}
+	return nil
+}
+
+func TestSinkSeesEverySample(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "test_level", Help: "Level."})
 	reg.MustRegister(g)
-	s := sampler.New(reg, 2*time.Millisecond, sampler.WithMaxPoints(10))
+	sink := &recordingSink{names: map[string]int{}}
+	s := sampler.New(reg, time.Hour, sampler.WithSink(sink))
 	s.Start(context.Background())
-	time.Sleep(100 * time.Millisecond)
-	set := s.Stop()
-	if set.Interval <= 2*time.Millisecond {
-		t.Errorf("interval = %s, want it doubled after the budget was reached", set.Interval)
+	s.Sample()
+	s.Sample()
+	s.Stop()
+	if len(sink.times) != 4 || sink.names["test_level"] != 4 {
+		t.Fatalf("sink got %d samples (%v), want 4: start, two marks, stop", len(sink.times), sink.names)
 	}
-	if n := len(set.Series[0].Points); n > 11 {
-		t.Errorf("%d points kept, budget 10", n)
+	for i := 1; i < len(sink.times); i++ {
+		if sink.times[i].Before(sink.times[i-1]) {
+			t.Errorf("sample %d at %s is before sample %d at %s", i, sink.times[i], i-1, sink.times[i-1])
+		}
 	}
 }
 
@@ -151,8 +170,34 @@ func TestSetJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"series":[{"name":"a_total","type":"counter","points":[{"t":"1970-01-01T00:00:00Z","v":3.141592653589793}]}],"interval_ns":0}`
+	want := `{"series":[{"name":"a_total","type":"counter","t0":"1970-01-01T00:00:00Z","t":[0],"v":[3.141592653589793]}],"interval_ns":0}`
 	if string(b) != want {
 		t.Errorf("JSON = %s\nwant   %s", b, want)
+	}
+	var back sampler.Set
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if p := back.Series[0].Points; len(p) != 1 || !p[0].T.Equal(time.Unix(0, 0)) || p[0].V != math.Pi {
+		t.Errorf("read back %+v", back.Series[0])
+	}
+	// Version 1 stored points as objects; a NaN gauge is written as null and read as NaN.
+	old := `{"series":[{"name":"a_total","points":[{"t":"1970-01-01T00:00:01Z","v":2}]},{"name":"g","t0":"1970-01-01T00:00:00Z","t":[0,1500],"v":[null,1]}]}`
+	if err := json.Unmarshal([]byte(old), &back); err != nil {
+		t.Fatal(err)
+	}
+	if p := back.Series[0].Points; len(p) != 1 || p[0].V != 2 {
+		t.Errorf("version 1 points read as %+v", p)
+	}
+	if p := back.Series[1].Points; len(p) != 2 || !math.IsNaN(p[0].V) || p[1].T.Sub(p[0].T) != 1500*time.Millisecond {
+		t.Errorf("columns read as %+v", p)
+	}
+	nan := sampler.Set{Series: []sampler.Series{{Name: "g", Points: []sampler.Point{{T: time.Unix(0, 0), V: math.NaN()}}}}}
+	if _, err := json.Marshal(nan); err != nil {
+		t.Errorf("a NaN value must not make the result unwritable: %v", err)
+	}
+	bad := `{"series":[{"name":"g","t0":"1970-01-01T00:00:00Z","t":[0,1],"v":[1]}]}`
+	if err := json.Unmarshal([]byte(bad), &back); err == nil || !strings.Contains(err.Error(), "2 times but 1 values") {
+		t.Errorf("mismatched columns: %v", err)
 	}
 }

@@ -35,11 +35,33 @@ type Server struct {
 // second, and stops it when t ends.
 func Start(t testing.TB, jobs map[string][]string) *Server {
 	t.Helper()
+	return start(t, jobs, "")
+}
+
+// Receiver starts Prometheus with its remote-write receiver on (/api/v1/write), scraping
+// nothing, and stops it when t ends.
+func Receiver(t testing.TB) *Server {
+	t.Helper()
+	return start(t, nil, "", "--web.enable-remote-write-receiver")
+}
+
+// Open starts Prometheus on an existing TSDB folder (a finished run's), scraping nothing,
+// and stops it when t ends. Prometheus takes the folder's lock and writes its own head there.
+func Open(t testing.TB, tsdbDir string) *Server {
+	t.Helper()
+	return start(t, nil, tsdbDir)
+}
+
+func start(t testing.TB, jobs map[string][]string, data string, flags ...string) *Server {
+	t.Helper()
 	bin, err := exec.LookPath("prometheus")
 	if err != nil {
 		t.Fatalf("promtest: no prometheus binary: install the Debian package prometheus (scripts/install-deps.sh does)")
 	}
 	dir := t.TempDir()
+	if data == "" {
+		data = filepath.Join(dir, "data")
+	}
 	cfg := "global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\n  evaluation_interval: 1s\nscrape_configs:\n"
 	names := make([]string, 0, len(jobs))
 	for j := range jobs {
@@ -58,14 +80,17 @@ func Start(t testing.TB, jobs map[string][]string) *Server {
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	p, err := native.Start(native.Config{Name: "prometheus", Path: bin, Dir: dir, LogPath: filepath.Join(dir, "prometheus.log"),
-		Args: []string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + filepath.Join(dir, "data"),
-			"--web.listen-address=" + addr, "--log.level=warn"}})
+		Args: append([]string{"--config.file=" + filepath.Join(dir, "prometheus.yml"), "--storage.tsdb.path=" + data,
+			"--web.listen-address=" + addr, "--log.level=warn"}, flags...)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		if err := p.Err(); err != nil {
+			t.Errorf("promtest: %v", err) // it died under the test: say so, with its log
+		}
 		if err := p.Stop(ctx, syscall.SIGTERM, 10*time.Second); err != nil {
 			t.Errorf("promtest: stop prometheus: %v", err)
 		}

@@ -7,6 +7,9 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
+// Remaining is the scheduled time left, 0 when the schedule is not a duration or is over.
+func (p Progress) Remaining() time.Duration { return max(p.Total-p.Elapsed, 0) }
+
 // Progress is the live state of a run, delivered to Options.Progress every interval. Rates
 // and P95 are over the last interval; counts are since the start.
 type Progress struct {
@@ -15,10 +18,12 @@ type Progress struct {
 	Total     time.Duration // the scheduled duration
 	Ops       int64         // operations completed, failed ones included
 	OpsPerSec float64       // completed operations per second in the last interval
-	P95       time.Duration // of successful operations in the last interval, all operations
-	Errors    int64
-	Dropped   int64
-	VUs       int // VUs in use now
+	// ErrorsPerSec is failed operations per second in the last interval.
+	ErrorsPerSec float64
+	P95          time.Duration // of successful operations in the last interval, all operations
+	Errors       int64
+	Dropped      int64
+	VUs          int // VUs in use now
 }
 
 // An Interval is a snapshot of one interval of the run (throughput and latency per second,
@@ -61,7 +66,7 @@ type intervals struct {
 	ops, errors int64
 	perOp       []*hdr.Histogram
 	all         *hdr.Histogram
-	list        []Interval
+	list        intervalList
 
 	// Since the start, for live: per operation, successful latencies, count and errors.
 	cum               []*hdr.Histogram
@@ -115,25 +120,28 @@ func (c *intervals) collect(now time.Time) Progress {
 	dropped := c.p.dropped.Load()
 	iv.Dropped = dropped - c.lastDropped
 	iv.VUs = int(c.p.active.Load())
+	var errorsPerSec float64
 	if secs := iv.Length.Seconds(); secs > 0 {
 		iv.OpsPerSec = float64(iv.Ops) / secs
+		errorsPerSec = float64(iv.Errors) / secs
 	}
 	c.ops += iv.Ops
 	c.errors += iv.Errors
 	c.last, c.lastDropped = now, dropped
 	if iv.Length > 0 || iv.Ops > 0 {
-		c.list = append(c.list, iv)
+		c.list.add(iv)
 	}
 	return Progress{
-		Executor:  c.p.opts.Executor,
-		Elapsed:   now.Sub(c.p.start),
-		Total:     c.p.opts.Duration,
-		Ops:       c.ops,
-		OpsPerSec: iv.OpsPerSec,
-		P95:       iv.P95,
-		Errors:    c.errors,
-		Dropped:   dropped,
-		VUs:       iv.VUs,
+		Executor:     c.p.opts.Executor,
+		Elapsed:      now.Sub(c.p.start),
+		Total:        c.p.opts.Duration,
+		Ops:          c.ops,
+		OpsPerSec:    iv.OpsPerSec,
+		ErrorsPerSec: errorsPerSec,
+		P95:          iv.P95,
+		Errors:       c.errors,
+		Dropped:      dropped,
+		VUs:          iv.VUs,
 	}
 }
 
@@ -159,7 +167,7 @@ func (c *intervals) live(now time.Time) *Summary {
 	s.Iterations = s.Total.Count
 	s.Dropped = c.lastDropped
 	s.VUsMax = int(c.p.maxActive.Load())
-	s.Intervals = slices.Clone(c.list)
+	s.Intervals = slices.Clone(c.list.list)
 	return &s
 }
 

@@ -117,7 +117,7 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 	watchErr := stopProgress()
 	sealed, stuck := p.seal()
 	iv.collect(s.End)
-	s.Intervals = iv.list
+	s.Intervals = iv.list.list
 	for _, v := range p.created() {
 		s.VUSeeds = append(s.VUSeeds, v.seed)
 	}

@@ -76,7 +76,9 @@ type Summary struct {
 	// for closed-loop executors.
 	ScheduleLag *OpStats `json:"schedule_lag,omitempty"`
 
-	// Intervals are per-interval snapshots (Options.ProgressInterval long).
+	// Intervals are per-interval snapshots (Options.ProgressInterval long), at most
+	// MaxIntervals: a longer run merges neighbours (each one's Length says its span; a
+	// merged interval's p95, p99 and max are the highest of those it merged).
 	Intervals []Interval `json:"intervals,omitempty"`
 
 	// Stopped says why the run ended before its duration (cancelled, database died); empty

@@ -35,6 +35,8 @@ type runState struct {
 	live    *load.Summary
 	running bool
 	vus     int
+	// hists are the ended runs' RunHistograms, merged, by metric.
+	hists map[string]*hdr.Histogram
 }
 
 type opState struct {
@@ -69,6 +71,13 @@ func (e *Exporter) Observe(scenario string, s *load.Summary, done bool) {
 	}
 	st.live, st.running, st.vus = nil, false, 0
 	st.dropped += s.Dropped
+	for _, rh := range RunHistograms {
+		if o := rh.Of(s); o != nil {
+			if h, err := o.DecodeHistogram(); err == nil {
+				st.hist(rh.Metric).Merge(h)
+			}
+		}
+	}
 	// Note: latencies a workload measures itself (pub/sub delivery) are known only at the
 	// end; they are series like the operations', without errors.
 	for _, o := range append(ptrs(s.Operations), ptrs(s.Measured)...) {
@@ -87,6 +96,18 @@ func ptrs(ops []load.OpStats) []*load.OpStats {
 		out[i] = &ops[i]
 	}
 	return out
+}
+
+func (st *runState) hist(metric string) *hdr.Histogram {
+	if st.hists == nil {
+		st.hists = map[string]*hdr.Histogram{}
+	}
+	h := st.hists[metric]
+	if h == nil {
+		h = hdr.New(1, int64(60e6), 3)
+		st.hists[metric] = h
+	}
+	return h
 }
 
 func (st *runState) op(name string) *opState {
@@ -142,6 +163,25 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descs[MetricDropped], prometheus.CounterValue, float64(dropped), run...)
 		for _, name := range st.opOrder {
 			e.collectOp(ch, st, name, append(run, name))
+		}
+		for _, rh := range RunHistograms {
+			h := st.hists[rh.Metric]
+			if st.live != nil {
+				if o := rh.Of(st.live); o != nil {
+					if lh, err := o.DecodeHistogram(); err == nil {
+						if h == nil {
+							h = lh
+						} else {
+							h = hdr.Import(h.Export())
+							h.Merge(lh)
+						}
+					}
+				}
+			}
+			if h != nil {
+				n, sum, buckets := Buckets(h)
+				ch <- prometheus.MustNewConstHistogram(descs[rh.Metric], n, sum, buckets, run...)
+			}
 		}
 	}
 }

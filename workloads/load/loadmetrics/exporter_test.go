@@ -215,3 +215,27 @@ func TestExporterShowsARunWhileItGoes(t *testing.T) {
 		t.Errorf("after the run: %v operations, summary %d, want 100", ops, s.Total.Count)
 	}
 }
+
+// An open-loop run's schedule lag is a histogram of the run, counting every iteration it
+// started; a closed-loop run has none.
+func TestExporterServesTheScheduleLag(t *testing.T) {
+	e := loadmetrics.New()
+	s, err := load.Run(context.Background(), &spinWorkload{}, target, load.Options{Executor: "constant-arrival-rate",
+		Rate: 500, Duration: 200 * time.Millisecond, PreAllocatedVUs: 2, MaxVUs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ScheduleLag == nil || s.ScheduleLag.Count == 0 {
+		t.Fatalf("an open-loop run without schedule lag: %+v", s.ScheduleLag)
+	}
+	e.Observe("lag test", s, true)
+	lag := series(t, gather(t, e), loadmetrics.MetricScheduleLag, "").GetHistogram()
+	if int64(lag.GetSampleCount()) != s.ScheduleLag.Count {
+		t.Errorf("schedule lag histogram counts %d, the summary %d", lag.GetSampleCount(), s.ScheduleLag.Count)
+	}
+	closed := loadmetrics.New()
+	run(t, closed, &spinWorkload{}, 10)
+	if _, ok := gather(t, closed)[loadmetrics.MetricScheduleLag]; ok {
+		t.Error("a closed-loop run serves a schedule lag")
+	}
+}

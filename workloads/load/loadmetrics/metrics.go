@@ -1,6 +1,9 @@
 package loadmetrics
 
-import "github.com/dbharness/dbharness/collectors/catalog"
+import (
+	"github.com/dbharness/dbharness/collectors/catalog"
+	"github.com/dbharness/dbharness/workloads/load"
+)
 
 // The load engine's own metrics, as the client sees each operation. Operation series carry
 // the database, the scenario, the workload (without its database prefix) and the operation.
@@ -11,7 +14,24 @@ const (
 	MetricVUs        = "dbharness_load_vus"
 	MetricDropped    = "dbharness_load_dropped_iterations_total"
 	MetricRunning    = "dbharness_load_running"
+	// MetricScheduleLag is the open-loop executors' delay from each iteration's intended
+	// start to its start (load.Summary.ScheduleLag).
+	MetricScheduleLag = "dbharness_schedule_lag_seconds"
 )
+
+// RunHistograms are the latency-like histograms of a whole run (not per operation) the
+// Exporter serves, each read from a run's summary: append a declaration here and its reader
+// to serve another one. A reader returns nil when the summary has none (a closed-loop run, or
+// a live snapshot that does not carry it yet).
+var RunHistograms = []RunHistogram{
+	{Metric: MetricScheduleLag, Of: func(s *load.Summary) *load.OpStats { return s.ScheduleLag }},
+}
+
+// A RunHistogram is one histogram of a run: its metric's name and where a summary keeps it.
+type RunHistogram struct {
+	Metric string
+	Of     func(*load.Summary) *load.OpStats
+}
 
 var (
 	opLabels  = []string{"database", "scenario", "workload", "operation"}
@@ -37,6 +57,9 @@ var declared = []catalog.Metric{
 		Database: "dbharness", Source: "workloads/load"},
 	catalog.Metric{Name: MetricRunning, Type: catalog.Gauge, Labels: runLabels,
 		Help:     "Whether the workload is running (1) or has finished (0).",
+		Database: "dbharness", Source: "workloads/load"},
+	catalog.Metric{Name: MetricScheduleLag, Type: catalog.Histogram, Unit: catalog.Seconds, Labels: runLabels,
+		Help:     "Delay of open-loop iterations from their intended start to their start, the harness's own (pgbench's schedule lag); their latencies include it.",
 		Database: "dbharness", Source: "workloads/load"},
 }
 
