@@ -35,6 +35,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dbharness/dbharness/collectors"
+	"github.com/dbharness/dbharness/collectors/setting"
 	engredis "github.com/dbharness/dbharness/engines/redis"
 )
 
@@ -81,71 +82,53 @@ var DefaultSettings = Settings{
 	KeysBigBytes:      1 << 20,
 }
 
-// A SettingDoc documents one setting for the docs page.
-type SettingDoc struct{ Key, Default, Help string }
-
 // SettingDocs lists the settings, in the order the docs show them.
-var SettingDocs = []SettingDoc{
-	{SettingSlowlogShapes, "50", "command shapes counted per node before the rest go to \"(other)\""},
-	{SettingPubsubChannels, "20", "channels with their own subscriber series per node; the rest are summed as \"(other)\""},
-	{SettingPubsubMaxChannels, "10000", "above this many channels on a node the per-channel breakdown is skipped"},
-	{SettingKeysSample, "10000", "keys Analyze samples with SCAN, over all shards; 0 turns key analysis off"},
-	{SettingKeysScanCount, "1000", "COUNT hint of each SCAN call"},
-	{SettingKeysBudget, "2s", "time Analyze may spend scanning keys"},
-	{SettingKeysPatterns, "50", "key patterns reported; the rest are counted as \"(other)\""},
-	{SettingKeysMemorySample, "300", "keys measured with MEMORY USAGE, spread over the patterns (plus the 20 largest of each shard)"},
-	{SettingKeysBigBytes, "1048576", "a key whose MEMORY USAGE is at least this many bytes is a big key"},
+var SettingDocs = []setting.Doc{
+	{Key: SettingSlowlogShapes, Default: "50", Help: "command shapes counted per node before the rest go to \"(other)\""},
+	{Key: SettingPubsubChannels, Default: "20", Help: "channels with their own subscriber series per node; the rest are summed as \"(other)\""},
+	{Key: SettingPubsubMaxChannels, Default: "10000", Help: "above this many channels on a node the per-channel breakdown is skipped"},
+	{Key: SettingKeysSample, Default: "10000", Help: "keys Analyze samples with SCAN, over all shards; 0 turns key analysis off"},
+	{Key: SettingKeysScanCount, Default: "1000", Help: "COUNT hint of each SCAN call"},
+	{Key: SettingKeysBudget, Default: "2s", Help: "time Analyze may spend scanning keys"},
+	{Key: SettingKeysPatterns, Default: "50", Help: "key patterns reported; the rest are counted as \"(other)\""},
+	{Key: SettingKeysMemorySample, Default: "300", Help: "keys measured with MEMORY USAGE, spread over the patterns (plus the 20 largest of each shard)"},
+	{Key: SettingKeysBigBytes, Default: "1048576", Help: "a key whose MEMORY USAGE is at least this many bytes is a big key"},
 }
 
 func parseSettings(m map[string]string) (Settings, error) {
 	s := DefaultSettings
-	var known []string
-	for _, d := range SettingDocs {
-		known = append(known, d.Key)
-	}
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		v := strings.TrimSpace(m[k])
 		var err error
 		switch k {
 		case SettingSlowlogShapes:
-			s.SlowlogShapes, err = intSetting(k, v, 2)
+			s.SlowlogShapes, err = setting.Int("redis", k, v, 2)
 		case SettingPubsubChannels:
-			s.PubsubChannels, err = intSetting(k, v, 1)
+			s.PubsubChannels, err = setting.Int("redis", k, v, 1)
 		case SettingPubsubMaxChannels:
-			s.PubsubMaxChannels, err = intSetting(k, v, 1)
+			s.PubsubMaxChannels, err = setting.Int("redis", k, v, 1)
 		case SettingKeysSample:
-			s.KeysSample, err = intSetting(k, v, 0)
+			s.KeysSample, err = setting.Int("redis", k, v, 0)
 		case SettingKeysScanCount:
-			s.KeysScanCount, err = intSetting(k, v, 1)
+			s.KeysScanCount, err = setting.Int("redis", k, v, 1)
 		case SettingKeysPatterns:
-			s.KeysPatterns, err = intSetting(k, v, 2)
+			s.KeysPatterns, err = setting.Int("redis", k, v, 2)
 		case SettingKeysMemorySample:
-			s.KeysMemorySample, err = intSetting(k, v, 0)
+			s.KeysMemorySample, err = setting.Int("redis", k, v, 0)
 		case SettingKeysBigBytes:
 			var n int
-			n, err = intSetting(k, v, 1)
+			n, err = setting.Int("redis", k, v, 1)
 			s.KeysBigBytes = int64(n)
 		case SettingKeysBudget:
-			s.KeysBudget, err = time.ParseDuration(v)
-			if err != nil || s.KeysBudget <= 0 {
-				err = fmt.Errorf("redis collector setting %s: want a positive duration such as 2s, got %q", k, v)
-			}
+			s.KeysBudget, err = setting.Duration("redis", k, v, "2s")
 		default:
-			err = fmt.Errorf("unknown redis collector setting %q: known settings are %s", k, strings.Join(known, ", "))
+			err = setting.Unknown("redis", k, SettingDocs)
 		}
 		if err != nil {
 			return Settings{}, err
 		}
 	}
 	return s, nil
-}
-
-func intSetting(key, v string, least int) (int, error) {
-	n, err := strconv.Atoi(v)
-	if err != nil || n < least {
-		return 0, fmt.Errorf("redis collector setting %s: want an integer of at least %d, got %q", key, least, v)
-	}
-	return n, nil
 }
 
 // A source is one command (or pipelined group) read from a node, and the metrics it

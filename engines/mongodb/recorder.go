@@ -221,14 +221,19 @@ func (r *Recorder) relay(client, server net.Conn) {
 				r.ended(err)
 				return
 			}
+			// Note: recorded before the client has its answer, so whoever reads the recorder
+			// after an operation returned finds it there.
+			last := !moreToCome(resp)
+			if last {
+				app = r.record(req, resp, at, time.Since(at), app)
+			}
 			if _, err := client.Write(resp); err != nil {
 				return
 			}
-			if !moreToCome(resp) {
+			if last {
 				break
 			}
 		}
-		app = r.record(req, resp, at, time.Since(at), app)
 	}
 }
 
