@@ -73,7 +73,8 @@ func TestExpectedFailuresFailWithTheirReasons(t *testing.T) {
 			`regression against the baseline "regression/point-select"`, "regressed", "In the same window",
 			// The ranking by effect size moves from run to run; one of the metrics a lost
 			// index moves must be named.
-			"postgresql_tup_returned_total|postgresql_tup_fetched_total|postgresql_statements_seconds_total"},
+			"postgresql_tup_returned_total|postgresql_tup_fetched_total|postgresql_statements_seconds_total|" +
+				"postgresql_index_scans_total|postgresql_index_tup_fetch_total|postgresql_index_size_bytes"},
 		"An index scan that becomes a bitmap scan is caught by the gate although latency is flat": {
 			`regression against the baseline "plans/point-select"`, "plan of SELECT abalance FROM pgbench_accounts WHERE aid = $1 changed",
 			"`Index Scan using pgbench_accounts_pkey on pgbench_accounts`", "`Bitmap Heap Scan on pgbench_accounts > Bitmap Index Scan using pgbench_accounts_pkey`"},

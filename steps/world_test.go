@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -219,10 +220,16 @@ func TestRecoveryLimitsCountFromTheFault(t *testing.T) {
 	}
 }
 
+// declareTestDeadlocks declares the test database's finding kind once: the declarations are
+// the process's, and -count=3 runs the test three times.
+var declareTestDeadlocks sync.Once
+
 // `no deadlock is found` fails with the deadlock's graph (the finding's Detail), so the
 // failure shows what deadlocked, not only that something did.
 func TestNoDeadlockFailsWithTheGraph(t *testing.T) {
-	collectors.DeclareFindings("zz-deadlocks", collectors.FindingKind{Kind: "deadlock", Subject: "the objects locked"})
+	declareTestDeadlocks.Do(func() {
+		collectors.DeclareFindings("zz-deadlocks", collectors.FindingKind{Kind: "deadlock", Subject: "the objects locked"})
+	})
 	w := newWorld(Options{})
 	w.db = &database{engine: "zz-deadlocks"}
 	w.analyzed = true
