@@ -32,12 +32,15 @@ func runArrivals(ctx context.Context, p *Pool, peakPerSecond float64, at func(k 
 	// that finished, or a new one) runs them.
 	backlog := make(chan time.Time, backlogSize(maxVUs, peakPerSecond))
 	var wg sync.WaitGroup
+	// over is set when the schedule ends: what is still in the backlog then is dropped, not
+	// run, as no iteration starts after the duration (k6 and pgbench -T alike).
+	var over atomic.Bool
 	start := func(i int) {
 		work[i] = make(chan time.Time, 1)
 		wg.Go(func() {
 			for intended := range work[i] {
 				p.Iterate(ctx, i, intended)
-				for more := true; more; {
+				for more := true; more && !over.Load(); {
 					select {
 					case t := <-backlog:
 						p.Iterate(ctx, i, t)
@@ -100,6 +103,7 @@ func runArrivals(ctx context.Context, p *Pool, peakPerSecond float64, at func(k 
 		default:
 		}
 	})
+	over.Store(true)
 	stopGrowing()
 	close(g.requests)
 	<-g.done
