@@ -17,8 +17,8 @@ var tableLabels = []string{"node", "keyspace", "table"}
 // the p50, p99 and max of their latency over the node's recent window (Cassandra's
 // decaying histograms), as nodetool tablestats and tablehistograms show them.
 type latencyTable struct {
-	view                   string // coordinator_read_latency, ...
-	count, p50, p99, max   catalog.Metric
+	view                 string // coordinator_read_latency, ...
+	count, p50, p99, max catalog.Metric
 }
 
 func latencyMetrics(view, scope, op, ops string) latencyTable {
@@ -60,8 +60,8 @@ type tableLatency struct{ limit int }
 func (tableLatency) Name() string { return "table_latency" }
 
 type latencyRow struct {
-	keyspace, table          string
-	count, p50, p99, max     float64
+	keyspace, table      string
+	count, p50, p99, max float64
 }
 
 func (t tableLatency) Scrape(ctx context.Context, c *Conn, e *collectors.Emitter) error {

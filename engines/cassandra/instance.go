@@ -88,11 +88,54 @@ func (in *Instance) Stop(ctx context.Context) error {
 	return in.set.StopAll(ctx, in.cleanup, kindNode)
 }
 
-// KillNode kills node name with SIGKILL and waits until it is gone.
-func (in *Instance) KillNode(ctx context.Context, name string) error { return in.set.Kill(ctx, name) }
+// KillNode kills node name with SIGKILL and waits until it is gone and the other nodes
+// count it down (a read at ALL through each of them finds it unavailable), so what a
+// scenario runs next meets a ring that knows: until gossip convicts the node (seconds), a
+// request at ALL would time out rather than fail as unavailable.
+func (in *Instance) KillNode(ctx context.Context, name string) error {
+	if err := in.set.Kill(ctx, name); err != nil {
+		return err
+	}
+	return in.waitSeenDown(ctx, name)
+}
 
-// StopNode stops node name gracefully (drain) and waits until it is gone.
-func (in *Instance) StopNode(ctx context.Context, name string) error { return in.set.Stop(ctx, name) }
+// StopNode stops node name gracefully (drain; it tells its peers it shuts down) and waits
+// until it is gone and the others count it down.
+func (in *Instance) StopNode(ctx context.Context, name string) error {
+	if err := in.set.Stop(ctx, name); err != nil {
+		return err
+	}
+	return in.waitSeenDown(ctx, name)
+}
+
+// waitSeenDown waits until every other running node, as a coordinator, counts node name
+// out of the replicas alive. Only a ring with the health keyspace can be asked.
+func (in *Instance) waitSeenDown(ctx context.Context, name string) error {
+	if in.healthKeyspace == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	for {
+		var still []string
+		for _, n := range in.set.Nodes() {
+			if n.Name == name || n.Role() != "" {
+				continue
+			}
+			if alive, err := in.allAlive(ctx, n.Addr); err != nil || alive {
+				still = append(still, n.Name)
+			}
+		}
+		if len(still) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cassandra %s: %s is down, but %s still count it alive: %w", in.topology, name, strings.Join(still, ", "), ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
 
 // PauseNode freezes node name's JVM (SIGSTOP): it keeps its sockets and answers nothing.
 func (in *Instance) PauseNode(ctx context.Context, name string) error {
@@ -267,21 +310,34 @@ func (in *Instance) agreement(ctx context.Context, all []*nodes.Node) error {
 // readAll reads the health table at ALL with addr as the coordinator: it fails while the
 // coordinator thinks a replica is down.
 func (in *Instance) readAll(ctx context.Context, addr string) error {
+	alive, err := in.allAlive(ctx, addr)
+	switch {
+	case err != nil:
+		return fmt.Errorf("a read at ALL through it failed: %v", err)
+	case !alive:
+		return errors.New("a read at ALL through it finds a replica down")
+	}
+	return nil
+}
+
+// allAlive says whether a read at ALL coordinated by addr finds every replica alive
+// (false: the coordinator answered unavailable); err is any other failure.
+func (in *Instance) allAlive(ctx context.Context, addr string) (bool, error) {
 	s, err := in.nodeSession(ctx, addr)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer s.Close()
 	var k int
 	err = s.Query("SELECT k FROM "+in.healthKeyspace+".health WHERE k = 0").Consistency(gocql.All).ScanContext(ctx, &k)
-	if err != nil && !errors.Is(err, gocql.ErrNotFound) {
-		var un *gocql.RequestErrUnavailable
-		if errors.As(err, &un) {
-			return fmt.Errorf("a read at ALL through it finds %d of %d replicas alive", un.Alive, un.Required)
-		}
-		return fmt.Errorf("a read at ALL through it failed: %v", err)
+	var un *gocql.RequestErrUnavailable
+	switch {
+	case err == nil, errors.Is(err, gocql.ErrNotFound):
+		return true, nil
+	case errors.As(err, &un):
+		return false, nil
 	}
-	return nil
+	return false, err
 }
 
 func short(uuid string) string {

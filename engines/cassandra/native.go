@@ -285,15 +285,15 @@ func writeNodeFiles(dir string, pl *plan, host, seed string) error {
 
 // defaults are the cassandra.yaml settings the engine chooses and a scenario may change.
 var defaults = map[string]string{
-	"num_tokens":                    "16",
-	"commitlog_sync":                "periodic",
-	"commitlog_sync_period":         "10000ms",
-	"concurrent_compactors":         "1",
-	"slow_query_log_timeout":        "500ms",
-	"hints_flush_period":            "1000ms",
-	"max_hints_delivery_threads":    "2",
-	"tombstone_warn_threshold":      "1000",
-	"start_native_transport":        "true",
+	"num_tokens":                     "16",
+	"commitlog_sync":                 "periodic",
+	"commitlog_sync_period":          "10000ms",
+	"concurrent_compactors":          "1",
+	"slow_query_log_timeout":         "500ms",
+	"hints_flush_period":             "1000ms",
+	"max_hints_delivery_threads":     "2",
+	"tombstone_warn_threshold":       "1000",
+	"start_native_transport":         "true",
 	"user_defined_functions_enabled": "false",
 }
 
