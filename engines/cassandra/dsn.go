@@ -165,7 +165,9 @@ func (t Target) NodeCluster(addr string) *gocql.ClusterConfig {
 	c.PoolConfig.HostSelectionPolicy = gocql.RoundRobinHostPolicy()
 	c.ConnectTimeout = 5 * time.Second
 	c.Timeout = 5 * time.Second
-	c.ReconnectInterval = 0
+	// Note: the one host is the control connection's too: without the periodic reconnect,
+	// a session pinned to a node that went down and came back would not see it again.
+	c.ReconnectInterval = time.Second
 	return c
 }
 
