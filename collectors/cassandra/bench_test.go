@@ -13,7 +13,7 @@ import (
 // BenchmarkScrape is one scrape of every scraper on the package's node; `make
 // bench-cassandra` reports it with the series count.
 func BenchmarkScrape(b *testing.B) {
-	c, err := collectors.Open(context.Background(), cc.Database, node.DSN())
+	c, err := collectors.Open(context.Background(), cc.Database, shared.Get(b).DSN())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,16 +19,14 @@ import (
 	"github.com/dbharness/dbharness/engines/cassandra/cassandratest"
 )
 
-// node is the package's one Cassandra node.
-var node *cassandra.Instance
+// shared is the package's one Cassandra node, started by the first test that needs it.
+var shared = &cassandratest.Shared{Spec: engines.Spec{}}
 
-func TestMain(m *testing.M) {
-	os.Exit(cassandratest.Main(m, engines.Spec{}, &node))
-}
+func TestMain(m *testing.M) { os.Exit(cassandratest.Main(m, shared)) }
 
 func open(t *testing.T, opts ...collectors.Option) *prometheus.Registry {
 	t.Helper()
-	c, err := collectors.Open(context.Background(), cc.Database, node.DSN(), opts...)
+	c, err := collectors.Open(context.Background(), cc.Database, shared.Get(t).DSN(), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +78,7 @@ func value(mf *dto.MetricFamily, m *dto.Metric) float64 {
 
 func TestEveryScraperSucceedsAndEmitsOnlyDeclaredMetrics(t *testing.T) {
 	reg := open(t)
-	addr := node.Target().Hosts[0]
+	addr := shared.Get(t).Target().Hosts[0]
 	ok := samples(t, reg, collectors.MetricScrapeSuccess)
 	if len(ok) < 10 {
 		t.Fatalf("scrape success samples: %v", ok)
@@ -112,15 +110,15 @@ func TestEveryScraperSucceedsAndEmitsOnlyDeclaredMetrics(t *testing.T) {
 // statements the node coordinated; the harness's own keyspaces stay out.
 func TestTableLatenciesCountTheWorkloadsOperations(t *testing.T) {
 	ctx := context.Background()
-	if err := (cassandra.Engine{}).RunScript(ctx, node, `
+	if err := (cassandra.Engine{}).RunScript(ctx, shared.Get(t), `
 CREATE KEYSPACE IF NOT EXISTS dbh_collect WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1};
 CREATE TABLE IF NOT EXISTS dbh_collect.kv (k int PRIMARY KEY, v text);`); err != nil {
 		t.Fatal(err)
 	}
 	reg := open(t)
-	addr := node.Target().Hosts[0]
+	addr := shared.Get(t).Target().Hosts[0]
 	before := samples(t, reg, "cassandra_cql_prepared_statements_executed_total")["node="+addr]
-	s, err := node.Session(ctx)
+	s, err := shared.Get(t).Session(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,19 @@ type Target struct {
 // ParseDSN reads a cassandra:// DSN. The error never quotes the password.
 func ParseDSN(dsn string) (Target, error) {
 	var t Target
+	// Note: url.Parse refuses "h1:9042,h2" (it reads the port after the last colon), so the
+	// host list is cut out first and parsed here; the URL keeps one placeholder host.
+	hostList := ""
+	if rest, ok := strings.CutPrefix(dsn, Scheme+"://"); ok {
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		auth := rest[:end]
+		at := strings.LastIndex(auth, "@")
+		hostList = auth[at+1:]
+		dsn = Scheme + "://" + auth[:at+1] + "placeholder" + rest[end:]
+	}
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return t, fmt.Errorf("cassandra DSN %s: %v: write cassandra://[user:password@]host:port[,host:port...][/keyspace]", redactURL(dsn), redactErr(err))
@@ -49,7 +62,7 @@ func ParseDSN(dsn string) (Target, error) {
 		t.Username = u.User.Username()
 		t.Password, _ = u.User.Password()
 	}
-	for _, h := range strings.Split(u.Host, ",") {
+	for _, h := range strings.Split(hostList, ",") {
 		h = strings.TrimSpace(h)
 		if h == "" {
 			continue

@@ -17,15 +17,14 @@ import (
 	"github.com/dbharness/dbharness/workloads/load"
 )
 
-// node is the package's one Cassandra node.
-var node *cassandra.Instance
+// shared is the package's one Cassandra node, started by the first test that needs it.
+var shared = &cassandratest.Shared{Spec: engines.Spec{}}
 
-func TestMain(m *testing.M) {
-	os.Exit(cassandratest.Main(m, engines.Spec{}, &node))
-}
+func TestMain(m *testing.M) { os.Exit(cassandratest.Main(m, shared)) }
 
-func target() workloads.Target {
-	return workloads.Target{Engine: cassandra.Name, DSN: node.DSN(), ServerPIDs: node.ServerPIDs}
+func target(t *testing.T) workloads.Target {
+	node := shared.Get(t)
+	return workloads.Target{Engine: cassandra.Name, DSN: shared.Get(t).DSN(), ServerPIDs: node.ServerPIDs}
 }
 
 func loadDataset(t *testing.T, name string) {
@@ -35,7 +34,7 @@ func loadDataset(t *testing.T, name string) {
 		t.Fatal(err)
 	}
 	var last int64
-	if err := d.Load(context.Background(), target(), 1, func(done, total int64) { last = done }); err != nil {
+	if err := d.Load(context.Background(), target(t), 1, func(done, total int64) { last = done }); err != nil {
 		t.Fatal(err)
 	}
 	if last != 1000 {
@@ -50,12 +49,12 @@ func run(t *testing.T, name string, vus int, n int64) *load.Summary {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := workloads.ForRun(context.Background(), w, target())
+	r, err := workloads.ForRun(context.Background(), w, target(t))
 	if err != nil {
 		t.Fatalf("prepare %s: %v", name, err)
 	}
 	// Note: the bound only catches a hang; the run is a fixed number of operations.
-	s, err := load.Run(context.Background(), r, target(), load.Options{Executor: "shared-iterations", VUs: vus, Iterations: n,
+	s, err := load.Run(context.Background(), r, target(t), load.Options{Executor: "shared-iterations", VUs: vus, Iterations: n,
 		MaxDuration: 5 * time.Minute, Seed: 7})
 	if err != nil {
 		t.Fatalf("run %s: %v", name, err)
@@ -109,12 +108,12 @@ func TestYCSBWorkloadsAAndERunWithoutErrors(t *testing.T) {
 // and the classification says so.
 func TestUnavailableIsClassifiedFromTheCoordinatorsAnswer(t *testing.T) {
 	ctx := context.Background()
-	if err := (cassandra.Engine{}).RunScript(ctx, node, `
+	if err := (cassandra.Engine{}).RunScript(ctx, shared.Get(t), `
 CREATE KEYSPACE IF NOT EXISTS dbh_rf3 WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3};
 CREATE TABLE IF NOT EXISTS dbh_rf3.kv (k int PRIMARY KEY, v int);`); err != nil {
 		t.Fatal(err)
 	}
-	s, err := node.Session(ctx)
+	s, err := shared.Get(t).Session(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
