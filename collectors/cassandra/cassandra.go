@@ -18,6 +18,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"net"
 	"slices"
@@ -234,8 +235,17 @@ func rows(ctx context.Context, s *gocql.Session, q string, f func(map[string]any
 	return iter.Close()
 }
 
-// num reads a numeric column.
+// num reads a numeric column; NaN and infinities (a setting of "Infinity") are not numbers
+// a metric can carry.
 func num(v any) (float64, bool) {
+	f, ok := anyNum(v)
+	if !ok || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+func anyNum(v any) (float64, bool) {
 	switch x := v.(type) {
 	case int:
 		return float64(x), true

@@ -2,6 +2,7 @@ package cassandra
 
 import (
 	"context"
+	"math"
 
 	gocql "github.com/apache/cassandra-gocql-driver/v2"
 
@@ -31,7 +32,9 @@ func (settingsScraper) Scrape(ctx context.Context, c *Conn, e *collectors.Emitte
 				f = 0
 			default:
 				var ok bool
-				if f, ok = num(v); !ok {
+				// Note: "unbounded" settings hold Long.MAX_VALUE or Double.MAX_VALUE; a mean of two
+				// of them is infinite, and none is a number anyone plots.
+				if f, ok = num(v); !ok || math.Abs(f) > 1e15 {
 					return
 				}
 			}
