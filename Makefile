@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-pg-collector bench-pg-replication bench-redis bench-mysql bench-oracle bench-rate bench-mongodb bench-sqlserver calibrate-gate bench-soak clean
+.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-pg-collector bench-pg-replication bench-redis bench-mysql bench-oracle bench-rate bench-mongodb bench-sqlserver bench-cassandra calibrate-gate bench-soak clean
 
 all: build
 
@@ -60,6 +60,11 @@ bench-mysql: deps build
 # DBHARNESS_SQLSERVER_DSN), and says why it measures nothing without.
 bench-sqlserver: build
 	scripts/bench-sqlserver.sh
+
+# dbharness's YCSB A and C next to go-ycsb's cassandra binding on one Cassandra node
+# (ratios, alternating), a collector scrape's cost and series, and a 3-node ring's start time.
+bench-cassandra: deps build
+	scripts/bench-cassandra.sh
 
 # Open-loop precision: point selects at 2k, 5k, 8k and 15k/s next to pgbench --rate
 # (achieved rate, latency and schedule lag, ratios).

@@ -28,6 +28,11 @@ func checkSentences(w *World) []Sentence {
 			Help:    "Checks failed operations / all operations of the last workload run.",
 			fn:      w.checkErrorRate, check: checkErrorRate},
 		{Area: "checks", Keyword: "Then",
+			Pattern: `^every error is classified as "([^"]+)"$`,
+			Example: `every error is classified as "unavailable"`,
+			Help:    "Checks that the last workload run had errors and that the workload classified every one of them so (the classes are the workload's: unavailable, timeout, conflict, ...); for scenarios where operations must fail, and fail for the right reason.",
+			fn:      w.checkErrorClass},
+		{Area: "checks", Keyword: "Then",
 			Pattern: `^the metric "([^"]+)" increases by at least (\d+(?:\.\d+)?)$`,
 			Example: `the metric "postgresql_xact_commit_total" increases by at least 1000`,
 			Help:    "Checks how much a database counter grew from the start of the last workload run until now (summed over its label sets).",
@@ -118,6 +123,31 @@ func (w *World) checkErrorRate(ctx context.Context, limit string) error {
 	}
 	if got := w.lastLoad.ErrorRate(); got >= max && !(max == 0 && got == 0) {
 		return fmt.Errorf("error rate is %.4f%%, not below %s", got*100, limit)
+	}
+	return nil
+}
+
+func (w *World) checkErrorClass(ctx context.Context, class string) error {
+	if w.lastLoad == nil {
+		return fmt.Errorf("no workload has run yet in this scenario")
+	}
+	tot := w.lastLoad.Total
+	if tot.Errors == 0 {
+		return fmt.Errorf("no operation failed (%d ran): there is no error to be %q", tot.Count, class)
+	}
+	var others []string
+	for c, n := range tot.ErrorClasses {
+		if c != class {
+			ex := ""
+			if e := tot.ErrorExamples[c]; len(e) > 0 {
+				ex = ": " + e[0]
+			}
+			others = append(others, fmt.Sprintf("%d %s%s", n, c, ex))
+		}
+	}
+	if len(others) > 0 {
+		slices.Sort(others)
+		return fmt.Errorf("of %d errors, not every one is %q: %s", tot.Errors, class, strings.Join(others, "; "))
 	}
 	return nil
 }
