@@ -44,6 +44,7 @@ if [ "$(id -u)" -eq 0 ]; then
   HOME_ES="$WORK/dist"; cp -r "$DIST" "$HOME_ES"; chmod -R a+rX "$HOME_ES"
 fi
 NODE="$WORK/node"; mkdir -p "$NODE"/{data,logs,tmp}; cp -r "$HOME_ES/config" "$NODE/config"
+sed -i "s#file=logs/#file=$NODE/logs/#; s#file=gc.log#file=$NODE/logs/gc.log#; s#HeapDumpPath=data#HeapDumpPath=$NODE/data#; s#ErrorFile=logs/#ErrorFile=$NODE/logs/#; s#ErrorFile=hs_err#ErrorFile=$NODE/logs/hs_err#" "$NODE/config/jvm.options"
 PORT=$(free_port); TPORT=$(free_port)
 cat >"$NODE/config/elasticsearch.yml" <<YML
 cluster.name: dbharness

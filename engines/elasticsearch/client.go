@@ -40,7 +40,9 @@ type Target struct {
 func ParseDSN(dsn string) (Target, error) {
 	u, err := url.Parse(strings.TrimSpace(dsn))
 	if err != nil {
-		return Target{}, fmt.Errorf("elasticsearch DSN %q: %v: want http://[user:password@]host:port[,host:port...]", engines.RedactDSN(dsn), engines.RedactDSN(err.Error()))
+		// Note: url.Parse's error quotes the whole DSN, password and all, and a password with
+		// a space in it escapes RedactDSN: say only what is wrong.
+		return Target{}, errors.New("the elasticsearch DSN is not a URL: want http://[user:password@]host:port[,host:port...][?api_key=KEY]")
 	}
 	t := Target{Scheme: u.Scheme, Params: map[string]string{}}
 	switch u.Scheme {

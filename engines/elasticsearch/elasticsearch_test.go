@@ -2,6 +2,7 @@ package elasticsearch_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -94,6 +95,8 @@ func TestElasticsearch8NodeServesWithTheSpecsSettings(t *testing.T) {
 		t.Errorf("server pids = %v, want one", pids)
 	}
 }
+
+func jsonText(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func dirExists(p string) bool { st, err := os.Stat(p); return err == nil && st.IsDir() }
 

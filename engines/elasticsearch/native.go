@@ -179,6 +179,9 @@ func (np *nativeNodes) member(n *nodes.Node, i int, ports []nodePorts) (nodes.Me
 	if err := copyConfig(np.home, conf, np.runAs); err != nil {
 		return nil, err
 	}
+	if err := absoluteJVMPaths(filepath.Join(conf, "jvm.options"), d); err != nil {
+		return nil, err
+	}
 	yml := filepath.Join(conf, pl.dist.yml)
 	if err := os.WriteFile(yml, []byte(nodeSettings(pl, n.Name, d, i, ports)), 0o600); err != nil {
 		return nil, fmt.Errorf("write %s: %w", yml, err)
@@ -284,4 +287,27 @@ func (m *jvmMember) Start(ctx context.Context) error {
 	}
 	defer release()
 	return m.Member.Start(ctx)
+}
+
+// absoluteJVMPaths makes the relative paths of a node's jvm.options (the GC log, heap dumps,
+// fatal error logs) point into the node's folder: the start scripts may run the JVM from the
+// distribution's folder, which the node's user cannot write to, and the JVM refuses to start
+// when it cannot open its GC log.
+func absoluteJVMPaths(path, node string) error {
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	logs, data := filepath.Join(node, logsDir), filepath.Join(node, dataDir)
+	r := strings.NewReplacer(
+		"file=logs/", "file="+logs+"/",
+		"file=gc.log", "file="+logs+"/gc.log",
+		"-XX:HeapDumpPath=data", "-XX:HeapDumpPath="+data,
+		"-XX:ErrorFile=logs/", "-XX:ErrorFile="+logs+"/",
+		"-XX:ErrorFile=hs_err", "-XX:ErrorFile="+logs+"/hs_err",
+	)
+	return os.WriteFile(path, []byte(r.Replace(string(b))), 0o600)
 }

@@ -216,8 +216,8 @@ func recreate(ctx context.Context, c *eng.Client, index string, mapping func(rep
 		return fmt.Errorf("create index %s: %w", index, err)
 	}
 	// The shards must be assigned before the first bulk, or it waits a minute for them.
-	if _, err := c.ClusterHealth(ctx, "index="+index+"&wait_for_status=yellow&timeout=60s"); err != nil {
-		return err
+	if _, err := c.Do(ctx, http.MethodGet, "/_cluster/health/"+index+"?wait_for_status=yellow&timeout=60s", nil); err != nil {
+		return fmt.Errorf("wait for the shards of %s: %w", index, err)
 	}
 	return nil
 }
