@@ -160,10 +160,13 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s %s at %s: status %d", e.Method, e.Path, e.Host, e.Status)
 }
 
+// errDial marks a request no node received: the connection was refused or timed out.
+var errDial = errors.New("no connection")
+
 // Do sends a request to a node of the target and returns the body of a 2xx answer. body is
 // nil, a []byte (sent as is: NDJSON for _bulk) or anything json.Marshal takes. A node that
-// does not answer (connection refused) is skipped for the next one; an error status is an
-// *Error.
+// refuses the connection is skipped for the next one; a request that reached a node is
+// never sent again. An error status is an *Error.
 func (c *Client) Do(ctx context.Context, method, path string, body any) ([]byte, error) {
 	return c.DoOn(ctx, "", method, path, body)
 }
@@ -200,8 +203,9 @@ func (c *Client) DoOn(ctx context.Context, host, method, path string, body any) 
 			}
 			return out, nil
 		}
-		var esErr *Error
-		if errors.As(err, &esErr) || ctx.Err() != nil {
+		// Note: only a refused connection moves on to the next node: a request that may have
+		// reached a node is not sent twice (a load generator that retries hides errors).
+		if !errors.Is(err, errDial) || ctx.Err() != nil {
 			return out, err
 		}
 		lastErr = err
@@ -230,7 +234,11 @@ func (c *Client) once(ctx context.Context, host, method, path, ctype string, pay
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s at %s: %s", method, path, host, engines.RedactDSN(err.Error()))
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return nil, fmt.Errorf("%s %s at %s: %w: %w", method, path, host, errDial, engines.Redact(err))
+		}
+		return nil, fmt.Errorf("%s %s at %s: %w", method, path, host, engines.Redact(err))
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
