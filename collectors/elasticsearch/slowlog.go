@@ -250,8 +250,17 @@ func parseSlowlogLine(line []byte) (slowEntry, bool) {
 	if source == "" {
 		return slowEntry{}, false
 	}
+	// Note: Elasticsearch 8 escapes the source's quotes once more than 7 and OpenSearch do.
+	if strings.Contains(source, `\"`) {
+		source = strings.ReplaceAll(source, `\"`, `"`)
+	}
 	e := slowEntry{source: source}
-	e.took = num(field("took_millis")) / 1000
+	// "took" has the unit ("968.1micros", "42.6ms"); took_millis is whole milliseconds.
+	if d, ok := took(field("took")); ok {
+		e.took = d
+	} else {
+		e.took = num(field("took_millis")) / 1000
+	}
 	e.hits = num(field("total_hits"))
 	e.shards = num(field("total_shards"))
 	if msg, _ := field("message").(string); msg != "" {
@@ -260,6 +269,23 @@ func parseSlowlogLine(line []byte) (slowEntry, bool) {
 		}
 	}
 	return e, true
+}
+
+var tookRE = regexp.MustCompile(`^([0-9.]+)(nanos|micros|ms|s|m|h)$`)
+
+// took reads a duration as Elasticsearch prints it, in seconds.
+func took(v any) (float64, bool) {
+	s, _ := v.(string)
+	g := tookRE.FindStringSubmatch(strings.TrimSpace(s))
+	if g == nil {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(g[1], 64)
+	if err != nil {
+		return 0, false
+	}
+	scale := map[string]float64{"nanos": 1e-9, "micros": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}[g[2]]
+	return f * scale, true
 }
 
 func num(v any) float64 {

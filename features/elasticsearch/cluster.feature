@@ -7,7 +7,6 @@ Feature: A 3-node Elasticsearch cluster loses a node under indexing load
 
   Scenario: a node is killed while clients write, comes back, and nothing acknowledged is lost
     Given an Elasticsearch cluster of 3 nodes
-    And the "documents" dataset at scale 1
     When the "acked-writes" workload runs in the background for 15s with 4 workers
     And 3s pass
     And the node "node-2" is killed
