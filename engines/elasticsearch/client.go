@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -37,39 +38,55 @@ type Target struct {
 }
 
 // ParseDSN reads a DSN; the error never quotes the password.
+//
+// Note: parsed by hand, not with url.Parse, which refuses several hosts in one authority
+// ("host:9200,host:9201" is not a valid port).
 func ParseDSN(dsn string) (Target, error) {
-	u, err := url.Parse(strings.TrimSpace(dsn))
-	if err != nil {
-		// Note: url.Parse's error quotes the whole DSN, password and all, and a password with
-		// a space in it escapes RedactDSN: say only what is wrong.
-		return Target{}, errors.New("the elasticsearch DSN is not a URL: want http://[user:password@]host:port[,host:port...][?api_key=KEY]")
+	const want = "want http://[user:password@]host:port[,host:port...][?api_key=KEY]"
+	rest := strings.TrimSpace(dsn)
+	t := Target{Scheme: "http", Params: map[string]string{}}
+	if scheme, after, ok := strings.Cut(rest, "://"); ok {
+		switch scheme {
+		case "http", "https":
+			t.Scheme = scheme
+		case "elasticsearch", "opensearch":
+		default:
+			return Target{}, fmt.Errorf("elasticsearch DSN %q: scheme %q: %s", engines.RedactDSN(dsn), scheme, want)
+		}
+		rest = after
 	}
-	t := Target{Scheme: u.Scheme, Params: map[string]string{}}
-	switch u.Scheme {
-	case "http", "https":
-	case "elasticsearch", "opensearch", "":
-		t.Scheme = "http"
-	default:
-		return Target{}, fmt.Errorf("elasticsearch DSN %q: scheme %q: want http or https", engines.RedactDSN(dsn), u.Scheme)
+	rest, query, _ := strings.Cut(rest, "?")
+	rest, _, _ = strings.Cut(rest, "/")
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		user, pass, _ := strings.Cut(rest[:i], ":")
+		var err1, err2 error
+		t.User, err1 = url.PathUnescape(user)
+		t.Password, err2 = url.PathUnescape(pass)
+		if err1 != nil || err2 != nil {
+			return Target{}, errors.New("the elasticsearch DSN's user or password has a bad %-escape: " + want)
+		}
+		rest = rest[i+1:]
 	}
-	for _, h := range strings.Split(u.Host, ",") {
+	for _, h := range strings.Split(rest, ",") {
 		h = strings.TrimSpace(h)
 		if h == "" {
 			continue
 		}
-		if _, _, err := net.SplitHostPort(h); err != nil {
+		if _, port, err := net.SplitHostPort(h); err != nil {
 			h = net.JoinHostPort(h, "9200")
+		} else if _, err := strconv.Atoi(port); err != nil {
+			return Target{}, fmt.Errorf("elasticsearch DSN %q: port %q is not a number: %s", engines.RedactDSN(dsn), port, want)
 		}
 		t.Hosts = append(t.Hosts, h)
 	}
 	if len(t.Hosts) == 0 {
-		return Target{}, fmt.Errorf("elasticsearch DSN %q names no host: want http://host:port", engines.RedactDSN(dsn))
+		return Target{}, fmt.Errorf("elasticsearch DSN %q names no host: %s", engines.RedactDSN(dsn), want)
 	}
-	if u.User != nil {
-		t.User = u.User.Username()
-		t.Password, _ = u.User.Password()
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return Target{}, errors.New("the elasticsearch DSN's parameters are not a query string: " + want)
 	}
-	for k, v := range u.Query() {
+	for k, v := range q {
 		if len(v) == 0 {
 			continue
 		}
@@ -84,10 +101,12 @@ func ParseDSN(dsn string) (Target, error) {
 
 // String is the DSN, with the credentials.
 func (t Target) String() string {
-	u := url.URL{Scheme: t.Scheme, Host: strings.Join(t.Hosts, ",")}
+	var b strings.Builder
+	b.WriteString(t.Scheme + "://")
 	if t.User != "" {
-		u.User = url.UserPassword(t.User, t.Password)
+		b.WriteString(url.UserPassword(t.User, t.Password).String() + "@")
 	}
+	b.WriteString(strings.Join(t.Hosts, ","))
 	q := url.Values{}
 	for k, v := range t.Params {
 		q.Set(k, v)
@@ -95,8 +114,10 @@ func (t Target) String() string {
 	if t.APIKey != "" {
 		q.Set("api_key", t.APIKey)
 	}
-	u.RawQuery = q.Encode()
-	return u.String()
+	if len(q) > 0 {
+		b.WriteString("/?" + q.Encode())
+	}
+	return b.String()
 }
 
 // Address is the hosts, comma-separated, without credentials.

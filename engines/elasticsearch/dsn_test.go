@@ -25,7 +25,11 @@ func TestParseDSNAndItsRedaction(t *testing.T) {
 	if red := engines.RedactDSN(key.String()); strings.Contains(red, "TOPSECRET") {
 		t.Errorf("redacted DSN %s shows the API key", red)
 	}
-	for _, bad := range []string{"ftp://x:1", "http://", "http://user:pa ss@%zz"} {
+	multi, err := ParseDSN(tg.String())
+	if err != nil || strings.Join(multi.Hosts, " ") != "es1:9200 es2:9200" || multi.Password != "s3cret" || multi.Params["logs"] != "/tmp/x" {
+		t.Errorf("round trip of %s = %+v, %v", engines.RedactDSN(tg.String()), multi, err)
+	}
+	for _, bad := range []string{"ftp://x:1", "http://", "http://user:pa ss%zz@h:1", "http://h:port"} {
 		_, err := ParseDSN(bad)
 		if err == nil {
 			t.Errorf("ParseDSN(%q) accepted", bad)

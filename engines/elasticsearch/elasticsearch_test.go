@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -178,16 +179,21 @@ func TestElasticsearch7AndOpenSearch2StartAndAnswer(t *testing.T) {
 // node comes back under the JVM lock and the cluster is green again.
 func TestAClusterOf3ElectsANewMasterAndHeals(t *testing.T) {
 	need(t)
-	if testing.Short() {
-		t.Skip("starts three JVMs")
+	if os.Getenv(clusterEnv) == "" {
+		t.Skip("starts three JVMs: features/elasticsearch/cluster.feature covers the cluster in CI (it kills the elected master); set " + clusterEnv + "=1 to run this too")
 	}
 	s := estest.Start(t, engines.Spec{Topology: engines.Topology{Kind: elasticsearch.Cluster, Counts: map[string]int{"nodes": 3}},
 		Settings: map[string]string{"heap": "256m"}})
 	c := ctx(t)
+	began := time.Now()
+	defer func() { t.Logf("cluster phases: %s", phases) }()
+	phase := func(name string) { phases += fmt.Sprintf(" %s %.1fs", name, time.Since(began).Seconds()) }
+	phase("started")
 	if _, err := s.Client().Do(c, http.MethodPut, "/acked", map[string]any{"settings": map[string]any{"number_of_shards": 3, "number_of_replicas": 1}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "green", func() error { return s.Healthy(c) })
+	phase("green")
 	old, err := s.Primary(c, "")
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +208,7 @@ func TestAClusterOf3ElectsANewMasterAndHeals(t *testing.T) {
 		}
 		return err
 	})
+	phase("new-master")
 	select {
 	case <-s.Done():
 		t.Fatalf("the cluster ended after a node kill: %v", s.Err())
@@ -210,7 +217,9 @@ func TestAClusterOf3ElectsANewMasterAndHeals(t *testing.T) {
 	if err := s.RestartNode(c, old.Name); err != nil {
 		t.Fatal(err)
 	}
+	phase("restarted")
 	waitFor(t, "green with 3 nodes", func() error { return s.Healthy(c) })
+	phase("green-again")
 	nodes, _ := s.Nodes(c)
 	if len(nodes) != 3 {
 		t.Errorf("nodes = %+v", nodes)
@@ -220,6 +229,10 @@ func TestAClusterOf3ElectsANewMasterAndHeals(t *testing.T) {
 		t.Errorf("logs folders %v, want 3", logs)
 	}
 }
+
+var phases string
+
+const clusterEnv = "DBHARNESS_TEST_ELASTICSEARCH_CLUSTER"
 
 func mustParse(t *testing.T, dsn string) elasticsearch.Target {
 	tg, err := elasticsearch.ParseDSN(dsn)

@@ -148,6 +148,8 @@ func (np *nativeNodes) bringUp(ctx context.Context, in *instance) error {
 		if err := in.set.Start(ctx, n, m); err != nil {
 			return fmt.Errorf("elasticsearch %s: start %s at %s: %s", pl.topology, n.Name, n.Addr, engines.RedactDSN(err.Error()))
 		}
+		pl.log.Info("node answers", "node", n.Name, "addr", n.Addr, "waited for the jvm lock", m.(*jvmMember).waited.Round(time.Millisecond),
+			"booted in", m.(*jvmMember).booted.Round(time.Millisecond))
 	}
 	if err := in.waitFormed(ctx, pl.nodes, pl.timeout); err != nil {
 		return err
@@ -276,17 +278,23 @@ func nodeSettings(pl *plan, name, d string, i int, ports []nodePorts) string {
 type jvmMember struct {
 	*native.Member
 	timeout time.Duration
+	// waited and booted are how long the last start waited for the lock and then booted.
+	waited, booted time.Duration
 }
 
 func (m *jvmMember) Start(ctx context.Context) error {
 	lctx, cancel := context.WithTimeout(ctx, m.timeout)
 	defer cancel()
+	began := time.Now()
 	release, err := native.StartLock(lctx, "jvm")
 	if err != nil {
 		return err
 	}
 	defer release()
-	return m.Member.Start(ctx)
+	m.waited = time.Since(began)
+	err = m.Member.Start(ctx)
+	m.booted = time.Since(began) - m.waited
+	return err
 }
 
 // absoluteJVMPaths makes the relative paths of a node's jvm.options (the GC log, heap dumps,

@@ -21,6 +21,9 @@ import (
 // ExternalDSNEnv, when set, points every standalone test at that server instead of starting one.
 const ExternalDSNEnv = "DBHARNESS_TEST_ELASTICSEARCH_DSN"
 
+// LogEnv, when set, sends the engine's log to stderr (start and boot times of every node).
+const LogEnv = "DBHARNESS_TEST_ELASTICSEARCH_LOG"
+
 // A Server is a started instance and how to end it.
 type Server struct {
 	elasticsearch.Topology
@@ -58,6 +61,9 @@ func Launch(spec engines.Spec) (*Server, error) {
 	}
 	if spec.Logger == nil {
 		spec.Logger = slog.New(slog.DiscardHandler)
+		if os.Getenv(LogEnv) != "" {
+			spec.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		}
 	}
 	s := &Server{}
 	if spec.WorkDir == "" && spec.Provider == engines.ProviderNative {
