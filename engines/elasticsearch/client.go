@@ -172,11 +172,18 @@ type Error struct {
 	Host         string
 	Status       int
 	Type, Reason string
+	Body         string // the start of an answer without an error object
 }
 
 func (e *Error) Error() string {
 	if e.Type != "" {
 		return fmt.Sprintf("%s %s at %s: %d %s: %s", e.Method, e.Path, e.Host, e.Status, e.Type, e.Reason)
+	}
+	if e.Reason != "" {
+		return fmt.Sprintf("%s %s at %s: %d: %s", e.Method, e.Path, e.Host, e.Status, e.Reason)
+	}
+	if e.Body != "" {
+		return fmt.Sprintf("%s %s at %s: status %d: %s", e.Method, e.Path, e.Host, e.Status, e.Body)
 	}
 	return fmt.Sprintf("%s %s at %s: status %d", e.Method, e.Path, e.Host, e.Status)
 }
@@ -280,6 +287,8 @@ func (c *Client) once(ctx context.Context, host, method, path, ctype string, pay
 				_ = json.Unmarshal(body.Error, &s)
 				e.Reason = s
 			}
+		} else if method != http.MethodHead && len(out) > 0 {
+			e.Body = engines.RedactDSN(string(out[:min(len(out), 300)]))
 		}
 		return out, e
 	}
