@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync/atomic"
 	"time"
 
@@ -19,7 +20,7 @@ import (
 )
 
 // metricsListenHelp is the help of --metrics-listen on run and load.
-const metricsListenHelp = "serve the load engine's own metrics (operations, errors, latency histograms per scenario and operation) on http://ADDR/metrics while the run goes on, e.g. 127.0.0.1:9464"
+const metricsListenHelp = "serve the load engine's own metrics (operations, errors, latency histograms per scenario and operation) on http://ADDR/metrics while the run goes on, e.g. 127.0.0.1:9464, and dbharness's Go profiles on http://ADDR/debug/pprof/"
 
 // remoteWriteHelp is the help of --remote-write on run and load.
 const remoteWriteHelp = "also send every sample written to the run's TSDB folder to a Prometheus remote-write endpoint as the run goes, e.g. http://127.0.0.1:9090/api/v1/write (Prometheus with --web.enable-remote-write-receiver)"
@@ -62,6 +63,11 @@ func serveLoadMetrics(addr string, stderr io.Writer) (observe func(string, *load
 		handler.ServeHTTP(w, r)
 		scraped.Add(1)
 	}))
+	// Go's profiles of dbharness itself, as Prometheus and the exporters serve them: what a soak
+	// run's memory holds is `go tool pprof http://ADDR/debug/pprof/heap`.
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
 	go func() {

@@ -7,7 +7,14 @@
 #   2. PostgreSQL, tpcb at 200 transactions per second with 4 workers, for each of PG_MINUTES.
 # Numbers only: the machine may be shared, so read them as orders of magnitude and slopes.
 #
-# Usage: scripts/bench-soak.sh   (CLUSTER_SECONDS=60 PG_MINUTES="20" SAMPLE_SECONDS=5 WARMUP_SECONDS=120)
+# RSS is split into anonymous memory (the Go heap and stacks: what a leak grows) and file-backed
+# pages (the TSDB's memory-mapped chunks and the binary: the kernel reclaims them). HEAP_AT lists
+# minutes of the PostgreSQL soak at which a heap profile is taken from --metrics-listen's
+# /debug/pprof/heap into PROFILE_DIR; compare two with
+# `go tool pprof -top -diff_base heap-10m.pb.gz heap-60m.pb.gz`.
+#
+# Usage: scripts/bench-soak.sh   (CLUSTER_SECONDS=60 PG_MINUTES="20" SAMPLE_SECONDS=5 WARMUP_SECONDS=120
+#                                 HEAP_AT="" PROFILE_DIR=reports/soak-profiles)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin/dbharness}
@@ -15,6 +22,8 @@ CLUSTER_SECONDS=${CLUSTER_SECONDS:-60}
 PG_MINUTES=${PG_MINUTES:-20}
 SAMPLE_SECONDS=${SAMPLE_SECONDS:-5}
 WARMUP_SECONDS=${WARMUP_SECONDS:-120}
+HEAP_AT=${HEAP_AT:-}
+PROFILE_DIR=${PROFILE_DIR:-reports/soak-profiles}
 [ -x "$BIN" ] || { echo "$BIN not found: make build" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "python3 not found: apt-get install python3" >&2; exit 2; }
 
@@ -28,20 +37,33 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# soak NAME FEATURE: runs one feature, sampling dbharness's RSS and the TSDB's size.
+# soak NAME FEATURE [HEAP_MINUTES]: runs one feature, sampling dbharness's RSS (anonymous and
+# file-backed) and the TSDB's size, and taking heap profiles at the minutes given.
 soak() {
-  local name=$1 feature=$2 out; out=$work/$(basename "$feature" .feature) # the name has slashes
+  local name=$1 feature=$2 heap_at=${3:-} out; out=$work/$(basename "$feature" .feature) # the name has slashes
   mkdir -p "$out"
-  "$BIN" run --provider native --workdir "$work" --out "$out/out" "$feature" >"$out/log" 2>&1 &
+  local port; port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$BIN" run --provider native --workdir "$work" --out "$out/out" --metrics-listen "127.0.0.1:$port" "$feature" >"$out/log" 2>&1 &
   pid=$!
   local t0; t0=$(date +%s)
   : >"$out/samples"
   while kill -0 "$pid" 2>/dev/null; do
-    local rss hwm tsdb
+    local rss hwm anon file tsdb now
     rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
     hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    anon=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+    file=$(awk '/^RssFile/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
     tsdb=$(du -sb "$out/out/tsdb" 2>/dev/null | cut -f1 || true)
-    [ -n "$rss" ] && echo "$(( $(date +%s) - t0 )) $rss $hwm ${tsdb:-0}" >>"$out/samples"
+    now=$(( $(date +%s) - t0 ))
+    [ -n "$rss" ] && echo "$now $rss $hwm ${tsdb:-0} ${anon:-0} ${file:-0}" >>"$out/samples"
+    for m in $heap_at; do
+      if [ "$now" -ge $(( m * 60 )) ] && [ ! -e "$PROFILE_DIR/heap-${m}m.pb.gz" ]; then
+        mkdir -p "$PROFILE_DIR"
+        curl -fsS -o "$PROFILE_DIR/heap-${m}m.pb.gz" "http://127.0.0.1:$port/debug/pprof/heap?gc=1" \
+          && echo "$name: heap profile at minute $m: $PROFILE_DIR/heap-${m}m.pb.gz" \
+          || echo "$name: no heap profile at minute $m (http://127.0.0.1:$port/debug/pprof/heap)" >&2
+      fi
+    done
     sleep "$SAMPLE_SECONDS"
   done
   local rc=0
@@ -56,20 +78,23 @@ res = os.path.getsize(os.path.join(out, "out", "result.json"))
 tsdb = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(os.path.join(out, "out", "tsdb")) for f in fs)
 peak = max(r[2] for r in rows) / 1024
 print(f"\n{name}")
-print(f"  {'minute':>6}  {'RSS MB':>7}  {'TSDB MB':>8}")
+print(f"  {'minute':>6}  {'RSS MB':>7}  {'anon MB':>7}  {'file MB':>7}  {'TSDB MB':>8}")
 for minute in range(rows[-1][0] // 60 + 1):
     last = [r for r in rows if r[0] // 60 == minute]
     if last:
-        print(f"  {minute + 1:>6}  {last[-1][1] / 1024:>7.1f}  {last[-1][3] / 1e6:>8.2f}")
+        r = last[-1]
+        print(f"  {minute + 1:>6}  {r[1] / 1024:>7.1f}  {r[4] / 1024:>7.1f}  {r[5] / 1024:>7.1f}  {r[3] / 1e6:>8.2f}")
 print(f"  result.json {res / 1e6:.2f} MB, TSDB {tsdb / 1e6:.2f} MB (closed), peak RSS {peak:.1f} MB")
 steady = [r for r in rows if r[0] >= warmup]
 if len(steady) >= 10:
     n = len(steady)
     mx = sum(r[0] for r in steady) / n
-    my = sum(r[1] for r in steady) / n
     sxx = sum((r[0] - mx) ** 2 for r in steady)
-    slope = sum((r[0] - mx) * (r[1] - my) for r in steady) / sxx  # kB per second
-    print(f"  RSS slope after {warmup}s: {slope * 3600 / 1024:+.1f} MB per hour ({n} samples)")
+    def slope(col):  # MB per hour
+        my = sum(r[col] for r in steady) / n
+        return sum((r[0] - mx) * (r[col] - my) for r in steady) / sxx * 3600 / 1024
+    print(f"  RSS slope after {warmup}s: {slope(1):+.1f} MB per hour ({n} samples):"
+          f" anonymous {slope(4):+.1f}, file-backed {slope(5):+.1f}")
 else:
     print(f"  RSS slope: run too short for one after a {warmup}s warm-up")
 PY
@@ -98,7 +123,7 @@ Feature: soak bench, PostgreSQL
     And the "pgbench" dataset at scale 1
     When the "tpcb" workload runs for ${minutes}m at 200 operations per second with 4 workers
 FEATURE
-  soak "postgresql, tpcb at 200/s, ${minutes}m" "$work/pg-$minutes.feature"
+  soak "postgresql, tpcb at 200/s, ${minutes}m" "$work/pg-$minutes.feature" "$HEAP_AT"
 done
 
 echo

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dbharness/dbharness/baselines/stats"
 	"github.com/dbharness/dbharness/baselines/store"
+	"github.com/dbharness/dbharness/collectors/catalog"
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/machine"
 	"github.com/dbharness/dbharness/result"
@@ -407,15 +408,26 @@ func TestOneRunPerSideShowsItsSecondsInterval(t *testing.T) {
 	}
 }
 
+// The metrics of the label-change tests, declared as collectors declare theirs: a
+// statement's plan is an attribute, a scraper's name is not.
+func init() {
+	catalog.Register(
+		catalog.Metric{Name: "gatetest_top_sql_elapsed_seconds_total", Type: catalog.Counter, Unit: catalog.Seconds,
+			Help: "Time per statement.", Labels: []string{"inst_id", "sql_id", "plan_hash_value", "sql_text"},
+			Attributes: []string{"plan_hash_value"}, Database: "gatetest"},
+		catalog.Metric{Name: "gatetest_scrape_duration_seconds", Type: catalog.Gauge, Unit: catalog.Seconds,
+			Help: "Time per scraper.", Labels: []string{"node", "scraper"}, Database: "gatetest"})
+}
+
 // A statement that ran with another plan in the candidate's runs is reported with the label
 // that changed; series that differ in more than one label (another statement) are not.
 func TestLabelChangesNameANewPlan(t *testing.T) {
 	series := func(plan, sqlID, text string) string {
-		return store.SeriesName("oracledb_top_sql_elapsed_seconds_total",
+		return store.SeriesName("gatetest_top_sql_elapsed_seconds_total",
 			map[string]string{"inst_id": "1", "sql_id": sqlID, "plan_hash_value": plan, "sql_text": text})
 	}
 	run := func(names ...string) store.Run {
-		r := store.Run{Metrics: map[string]store.Metric{"oracledb_top_sql_elapsed_seconds_total": {Stat: store.PerSecond, Value: 1}}}
+		r := store.Run{Metrics: map[string]store.Metric{"gatetest_top_sql_elapsed_seconds_total": {Stat: store.PerSecond, Value: 1}}}
 		for _, n := range names {
 			r.Metrics[n] = store.Metric{Stat: store.PerSecond, Value: 0.2}
 		}
@@ -441,6 +453,25 @@ func TestLabelChangesNameANewPlan(t *testing.T) {
 	rep := Compare("oracle/plsql-bank", base, cand, Options{})
 	if len(rep.Changed) != 1 || len(rep.Summary().Changed) != 1 {
 		t.Errorf("the report's changes %+v", rep.Changed)
+	}
+}
+
+// A top-N list that kept another scraper on one side is another series, not a change: only
+// a label the metric declares an attribute can change.
+func TestLabelChangesIgnoreLabelsThatNameTheSeries(t *testing.T) {
+	run := func(scraper string) store.Run {
+		name := store.SeriesName("gatetest_scrape_duration_seconds", map[string]string{"node": "n1", "scraper": scraper})
+		return store.Run{Metrics: map[string]store.Metric{name: {Stat: store.Mean, Value: 0.01}}}
+	}
+	if got := LabelChanges([]store.Run{run("pg_stat_database")}, []store.Run{run("pg_locks")}); len(got) != 0 {
+		t.Errorf("changes %+v, want none: scraper names the series", got)
+	}
+	undeclared := func(v string) store.Run {
+		name := store.SeriesName("nobody_declared_this", map[string]string{"a": "1", "b": v})
+		return store.Run{Metrics: map[string]store.Metric{name: {Stat: store.Mean, Value: 1}}}
+	}
+	if got := LabelChanges([]store.Run{undeclared("x")}, []store.Run{undeclared("y")}); len(got) != 0 {
+		t.Errorf("changes %+v, want none for a metric nobody declared", got)
 	}
 }
 

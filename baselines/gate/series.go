@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dbharness/dbharness/baselines/store"
+	"github.com/dbharness/dbharness/collectors/catalog"
 )
 
 // A LabelChange is a labelled series the baseline's runs have and the candidate's do not,
@@ -25,7 +26,9 @@ type LabelChange struct {
 
 // LabelChanges compares the labelled series the two sides recorded (store.Reduce keeps the
 // largest of each metric) and returns the series whose label sets differ in exactly one
-// label, the others being the same.
+// label, the others being the same, where that label is one the metric's declaration calls
+// an attribute (catalog.Metric.Attributes: a plan, a role). Any other label that differs
+// names another series: a top-N list that kept another scraper or table is no change.
 func LabelChanges(baseline, candidate []store.Run) []LabelChange {
 	gone, added := seriesOf(baseline), seriesOf(candidate)
 	for name := range gone {
@@ -42,7 +45,7 @@ func LabelChanges(baseline, candidate []store.Run) []LabelChange {
 				continue
 			}
 			label, ok := oneLabelApart(g.labels, a.labels)
-			if !ok {
+			if !ok || !catalog.IsAttribute(g.metric, label) {
 				continue
 			}
 			rest := maps.Clone(g.labels)

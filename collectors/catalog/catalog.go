@@ -56,6 +56,11 @@ type Metric struct {
 	Help string
 	// Labels are the variable label names, in the order collectors pass their values.
 	Labels []string
+	// Attributes are the labels, among Labels, whose value describes the series rather than
+	// names it: a statement's plan, a node's role. The regression gate reports a series whose
+	// attribute changed between the baseline and the candidate (a new plan); a change of any
+	// other label is another series (a top-N list that kept other statements or scrapers).
+	Attributes []string
 	// Database is the database the metric describes ("postgresql"), or "dbharness" for the
 	// harness's own metrics.
 	Database string
@@ -119,6 +124,14 @@ func collides(m Metric) error {
 		}
 	}
 	return nil
+}
+
+// IsAttribute says whether label is one of the declared Attributes of metric: false for a
+// metric nobody declared.
+func IsAttribute(metric, label string) bool {
+	mu.RLock()
+	defer mu.RUnlock()
+	return slices.Contains(metrics[metric].Attributes, label)
 }
 
 // Lookup returns the declaration of a metric.
@@ -216,6 +229,7 @@ func (m Metric) Supports(flavor string) error {
 
 func (m Metric) clone() Metric {
 	m.Labels = slices.Clone(m.Labels)
+	m.Attributes = slices.Clone(m.Attributes)
 	m.Flavors = slices.Clone(m.Flavors)
 	m.Unsupported = maps.Clone(m.Unsupported)
 	return m

@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
@@ -189,8 +190,12 @@ func TestDescFromDeclaration(t *testing.T) {
 	}
 }
 
-func TestCheckEmittedNamesEachProblem(t *testing.T) {
+// The metric of TestCheckEmittedNamesEachProblem, declared once per process (-count=3).
+func init() {
 	catalog.Register(catalog.Metric{Name: "emitcheck_ops_total", Type: catalog.Counter, Help: "Ops.", Labels: []string{"op"}, Database: "emitcheck"})
+}
+
+func TestCheckEmittedNamesEachProblem(t *testing.T) {
 	counter, gauge := dto.MetricType_COUNTER, dto.MetricType_GAUGE
 	name := func(s string) *string { return &s }
 	family := func(n string, typ dto.MetricType, labels ...string) *dto.MetricFamily {
@@ -255,10 +260,16 @@ func TestRegisterSignalsRejectsInvalidDeclarations(t *testing.T) {
 	catalog.RegisterSignals(cases["bad name"])
 }
 
-func TestRegisterSignalsKeepsValidOnes(t *testing.T) {
+// registerRollbackShare declares the signal of TestRegisterSignalsKeepsValidOnes once per
+// process, so the test runs again under -count.
+var registerRollbackShare = sync.OnceFunc(func() {
 	catalog.RegisterSignals(catalog.Signal{Database: db, Name: "rollback_share", Title: "Rollbacks", Help: "Share of rolled back transactions.",
 		Group: "Load", Role: catalog.RoleErrors, Unit: catalog.Ratio,
 		Of: []string{"cattest_xact_rollback_total"}, Over: []string{"cattest_xact_commit_total", "cattest_xact_rollback_total"}})
+})
+
+func TestRegisterSignalsKeepsValidOnes(t *testing.T) {
+	registerRollbackShare()
 	got := catalog.Signals(db)
 	if len(got) != 1 || got[0].Name != "rollback_share" || got[0].Type() != catalog.Counter {
 		t.Fatalf("Signals(%q) = %+v", db, got)

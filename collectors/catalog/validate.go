@@ -55,6 +55,11 @@ func (m Metric) validate() error {
 	if err := m.validateLabels(); err != nil {
 		return err
 	}
+	for _, a := range m.Attributes {
+		if !slices.Contains(m.Labels, a) {
+			return fmt.Errorf("metric %s: attribute %q is not one of its labels %v", m.Name, a, m.Labels)
+		}
+	}
 	for _, f := range m.Flavors {
 		if _, ok := m.Unsupported[f]; ok {
 			return fmt.Errorf("metric %s: flavor %s is listed as both providing and not providing it", m.Name, f)

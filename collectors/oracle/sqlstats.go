@@ -21,9 +21,11 @@ type sqlColumn struct {
 }
 
 func topSQLMetric(name string, unit catalog.Unit, col, help string) catalog.Metric {
-	return metric(name, catalog.Counter, unit, "gv$sqlstats."+col,
+	m := metric(name, catalog.Counter, unit, "gv$sqlstats."+col,
 		help+" The top statements by elapsed time since the last scrape, per instance; the harness's own statements left out.",
 		"inst_id", "sql_id", "plan_hash_value", "sql_text")
+	m.Attributes = []string{"plan_hash_value"} // the statement's plan: a new one is a plan change
+	return m
 }
 
 // sqlColumns are the numbers of a statement the collector exports; times are microseconds.

@@ -13,14 +13,15 @@ import (
 // CONFIG RESETSTAT), not a sliding window; for windowed percentiles use the histogram
 // redis_commands_latency_seconds.
 var metricLatencyPercentiles = catalog.Metric{
-	Name:     "redis_latency_percentiles_seconds",
-	Type:     catalog.Gauge,
-	Unit:     catalog.Seconds,
-	Help:     "Latency percentile of the command since the server started (percentile: 50, 99, 99.9 by default).",
-	Labels:   withLabels(nodeLabels, "cmd", "percentile"),
-	Database: Database,
-	Source:   "INFO latencystats latency_percentiles_usec_<cmd>",
-	Requires: "Redis 7.0 or later with latency-tracking yes (the default)",
+	Name:       "redis_latency_percentiles_seconds",
+	Type:       catalog.Gauge,
+	Unit:       catalog.Seconds,
+	Help:       "Latency percentile of the command since the server started (percentile: 50, 99, 99.9 by default).",
+	Labels:     withLabels(nodeLabels, "cmd", "percentile"),
+	Attributes: nodeAttributes,
+	Database:   Database,
+	Source:     "INFO latencystats latency_percentiles_usec_<cmd>",
+	Requires:   "Redis 7.0 or later with latency-tracking yes (the default)",
 }
 
 func init() {

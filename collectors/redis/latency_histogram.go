@@ -20,14 +20,15 @@ import (
 // bounds, 1 µs to 2^20 µs (about 1 s, the histogram's range), so histogram_quantile can
 // aggregate across nodes; the server omits empty buckets and the scraper fills them in.
 var metricCommandLatency = catalog.Metric{
-	Name:     "redis_commands_latency_seconds",
-	Type:     catalog.Histogram,
-	Unit:     catalog.Seconds,
-	Help:     "Latency of the command as the server measured it, since the server started or CONFIG RESETSTAT (buckets 1 µs to 1 s, doubling).",
-	Labels:   withLabels(nodeLabels, "cmd"),
-	Database: Database,
-	Source:   "LATENCY HISTOGRAM (count, buckets); INFO commandstats usec (sum)",
-	Requires: "Redis 7.0 or later with latency-tracking yes (the default)",
+	Name:       "redis_commands_latency_seconds",
+	Type:       catalog.Histogram,
+	Unit:       catalog.Seconds,
+	Help:       "Latency of the command as the server measured it, since the server started or CONFIG RESETSTAT (buckets 1 µs to 1 s, doubling).",
+	Labels:     withLabels(nodeLabels, "cmd"),
+	Attributes: nodeAttributes,
+	Database:   Database,
+	Source:     "LATENCY HISTOGRAM (count, buckets); INFO commandstats usec (sum)",
+	Requires:   "Redis 7.0 or later with latency-tracking yes (the default)",
 }
 
 func init() { catalog.Register(metricCommandLatency) }

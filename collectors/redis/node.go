@@ -35,16 +35,20 @@ const clientName = "dbharness-collector"
 // nodeLabels are the labels every per-node metric starts with.
 var nodeLabels = []string{"node", "role"}
 
+// nodeAttributes describe a node rather than name it: a role that changed is a failover.
+var nodeAttributes = []string{"role"}
+
 // nodeMetric declares a per-node metric: labels node and role, then extra.
 func nodeMetric(name string, t catalog.Type, unit catalog.Unit, source, help string, extra ...string) catalog.Metric {
 	return catalog.Metric{
-		Name:     name,
-		Type:     t,
-		Unit:     unit,
-		Help:     help,
-		Labels:   append(append([]string(nil), nodeLabels...), extra...),
-		Database: Database,
-		Source:   source,
+		Name:       name,
+		Type:       t,
+		Unit:       unit,
+		Help:       help,
+		Labels:     append(append([]string(nil), nodeLabels...), extra...),
+		Attributes: nodeAttributes,
+		Database:   Database,
+		Source:     source,
 	}
 }
 

@@ -17,7 +17,8 @@ func queryMetric(name string, unit catalog.Unit, column, help string) catalog.Me
 	return catalog.Metric{Name: name, Type: catalog.Counter, Unit: unit,
 		Help:   help + " The top statements of the scenario's database by elapsed time since the last scrape.",
 		Labels: []string{"query_hash", "query_plan_hash", "query"}, Database: Database,
-		Source: "sys.dm_exec_query_stats." + column}
+		Attributes: []string{"query_plan_hash"}, // the statement's plan: a new one is a plan change
+		Source:     "sys.dm_exec_query_stats." + column}
 }
 
 // The metrics of sys.dm_exec_query_stats, per statement (query_hash) and plan

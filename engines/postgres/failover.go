@@ -17,6 +17,7 @@ import (
 
 	"github.com/dbharness/dbharness/engines"
 	"github.com/dbharness/dbharness/engines/nodes"
+	"github.com/dbharness/dbharness/engines/provider/native"
 )
 
 // Failover promotes a replica: target "" or the primary's name picks the replica that
@@ -226,7 +227,11 @@ func (c *cluster) runOutput(ctx context.Context, path string, args ...string) (s
 	if c.runAs != nil {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: c.runAs.UID, Gid: c.runAs.GID}
 	}
-	if err := cmd.Run(); err != nil {
+	err := native.StartCmd(cmd) // Pdeathsig: forked from the spawner's thread
+	if err == nil {
+		err = cmd.Wait()
+	}
+	if err != nil {
 		return out.String(), fmt.Errorf("%s %s: %w\n%s", filepath.Base(path), strings.Join(args, " "), err, strings.TrimSpace(out.String()))
 	}
 	return out.String(), nil

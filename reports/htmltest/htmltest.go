@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbharness/dbharness/engines/provider/native"
 )
 
 // A Page is what Chromium saw.
@@ -127,7 +129,10 @@ func run(t testing.TB, bin, dir string, args ...string) (stdout, stderr []byte) 
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
+	err := native.StartCmd(cmd) // Pdeathsig: forked from a thread that lives as long as the test
+	if err == nil {
+		err = cmd.Wait()
+	}
 	if cmd.Process != nil {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // helpers (zygote, utility) left behind
 	}

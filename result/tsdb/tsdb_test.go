@@ -226,3 +226,24 @@ func TestRemoteWriteReachesARunningPrometheus(t *testing.T) {
 		t.Errorf("a URL without a scheme: %v, want it refused with an example", err)
 	}
 }
+
+// A long run's head is compacted into blocks while it goes, so its memory stops growing:
+// an hour of samples leaves a block on disk before Close.
+func TestAnHourOfSamplesIsCompactedDuringTheRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), tsdb.Dir)
+	s, err := tsdb.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	fill(t, s, 3600)
+	// The deadline only catches a head that is never compacted: it is done in seconds.
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		if blocks, _ := tsdb.Blocks(dir); len(blocks) > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no block on disk two minutes after an hour of samples: the head keeps them all in memory")
+		}
+	}
+}

@@ -12,8 +12,9 @@ func init() { registerExecutor(constantArrivalRate{}) }
 // whatever the database does (open loop). Each iteration has an intended start, start +
 // k/rate; its latency is measured from that instant, so a stall shows up in the latencies
 // of every iteration that was due during it (no coordinated omission). An iteration that
-// finds no free VU waits for a new one while the pool may grow to MaxVUs, else it is dropped
-// and counted; one that starts more than LateAfter after its intended start is counted late.
+// finds no free VU waits in a backlog for the first free or new one (runArrivals), and is
+// dropped and counted only when the backlog is full; one that starts more than LateAfter
+// after its intended start is counted late.
 type constantArrivalRate struct{}
 
 func (constantArrivalRate) Name() string { return "constant-arrival-rate" }
@@ -42,5 +43,5 @@ func (constantArrivalRate) Schedule(o Options) string {
 func (constantArrivalRate) Run(ctx context.Context, p *Pool) error {
 	o := p.Options()
 	rate := o.perSecond(o.Rate)
-	return runArrivals(ctx, p, rampAt(rate, []rateStage{{d: o.Duration, to: rate}}))
+	return runArrivals(ctx, p, rate, rampAt(rate, []rateStage{{d: o.Duration, to: rate}}))
 }

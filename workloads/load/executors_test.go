@@ -343,6 +343,7 @@ func TestArrivalRateDropsAtMaxVUs(t *testing.T) {
 	if s.Iterations+s.Dropped != 200 || s.Dropped < 100 || s.VUsMax != 3 || w.created.Load() != 3 {
 		t.Errorf("iterations %d, dropped %d, vus max %d, created %d; want 200 due, most dropped, 3 VUs", s.Iterations, s.Dropped, s.VUsMax, w.created.Load())
 	}
+	t.Logf("iterations %d, dropped %d", s.Iterations, s.Dropped)
 	if s.Iterations > 80 {
 		t.Errorf("%d iterations ran on 3 VUs of 50ms in 1s", s.Iterations)
 	}
@@ -369,4 +370,28 @@ func TestArrivalRateGrowthFailureWarns(t *testing.T) {
 		t.Fatalf("vus max %d, dropped %d, iterations %d, warnings %q", s.VUsMax, s.Dropped, s.Iterations, s.Warnings)
 	}
 	t.Log(s.Warnings[0])
+}
+
+// TestArrivalRateQueuesWhileEveryVUIsBusy: 2/s on 2 VUs whose first iterations take 1.75s
+// each (VU A busy 0-1.75s, VU B 0.5-2.25s). The starts due at 1s and 1.5s find both VUs busy;
+// they wait in the backlog and run late on A (as pgbench's would), instead of being dropped as
+// k6 drops them. A drop here needs A stalled for 250ms after it is free, which only a hang gives.
+func TestArrivalRateQueuesWhileEveryVUIsBusy(t *testing.T) {
+	var firsts sync.Map
+	w := newFake(func(ctx context.Context, vu, _ int, _ *rand.Rand) error {
+		if _, again := firsts.LoadOrStore(vu, true); !again {
+			return sleepOrCancel(1750*time.Millisecond)(ctx, vu, 0, nil)
+		}
+		return nil
+	})
+	s, err := Run(context.Background(), w, testTarget, Options{Executor: "constant-arrival-rate", PreAllocatedVUs: 2, MaxVUs: 2, Rate: 2, Duration: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Dropped != 0 || s.Iterations != 10 {
+		t.Errorf("iterations %d, dropped %d; want all 10 run, the two due while both VUs were busy queued", s.Iterations, s.Dropped)
+	}
+	if s.Late < 2 {
+		t.Errorf("late %d, want at least the 2 queued starts (they waited 750ms and 250ms)", s.Late)
+	}
 }

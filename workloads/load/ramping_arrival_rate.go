@@ -42,10 +42,12 @@ func (rampingArrivalRate) Schedule(o Options) string {
 func (rampingArrivalRate) Run(ctx context.Context, p *Pool) error {
 	o := p.Options()
 	stages := make([]rateStage, len(o.Stages))
+	peak := o.perSecond(o.StartRate)
 	for i, st := range o.Stages {
 		stages[i] = rateStage{d: st.Duration, to: o.perSecond(float64(st.Target))}
+		peak = max(peak, stages[i].to)
 	}
-	return runArrivals(ctx, p, rampAt(o.perSecond(o.StartRate), stages))
+	return runArrivals(ctx, p, peak, rampAt(o.perSecond(o.StartRate), stages))
 }
 
 // planStages checks the stages of a ramping executor (targets in unit) and fills Duration

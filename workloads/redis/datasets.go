@@ -31,9 +31,12 @@ func Key(n int64) string { return keyPrefix + strconv.FormatInt(n, 10) }
 // concatenation): the workers' hot path.
 type keyNamer struct{ buf []byte }
 
-func (k *keyNamer) key(n int64) string {
+func (k *keyNamer) key(n int64) string { return string(k.keyBytes(n)) }
+
+// keyBytes is key without the copy: valid until the next call.
+func (k *keyNamer) keyBytes(n int64) []byte {
 	k.buf = strconv.AppendInt(append(k.buf[:0], keyPrefix...), n, 10)
-	return string(k.buf)
+	return k.buf
 }
 
 // loadBatch is how many SETs go in one pipeline while loading: large enough that the round

@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	engredis "github.com/dbharness/dbharness/engines/redis"
 	"github.com/dbharness/dbharness/workloads"
 )
 
@@ -17,8 +18,11 @@ const DefaultPipelineDepth = 16
 
 // Pipeline sends Depth commands in one round trip: one operation, "pipeline", is one
 // pipeline, so commands per second are Depth × its ops/s. Each command is a GET or a SET
-// of a key of the keys dataset, drawn like GetSet's. On a cluster go-redis splits the
-// pipeline by node and sends the parts at once; the operation ends when every part is back.
+// of a key of the keys dataset, drawn like GetSet's. On a standalone server each worker
+// writes its pipelines on a RESP connection of its own (respPipe: go-redis's cost per
+// command held it to 0.6 of redis-benchmark); on a cluster go-redis splits the pipeline by
+// node and sends the parts at once, and on a sentinel it follows failovers. The operation
+// ends when every reply is back.
 //
 // The zero value is the registered "pipeline": depth 16, 90% GET. Names:
 // pipeline[-<depth>][-<get%>-<set%>], depth left out when 16 and the mix when 90/10
@@ -64,7 +68,7 @@ func (Pipeline) Database() string { return Database }
 func (Pipeline) Dataset() string  { return KeysDatasetName }
 func (p Pipeline) Description() string {
 	get, set := p.mix().weights()
-	return fmt.Sprintf("pipelines of %d commands (one round trip per operation), %.0f%% GET and %.0f%% SET of the keys dataset's keys",
+	return fmt.Sprintf("pipelines of %d commands (one round trip per operation; a RESP writer of its own on a standalone server, go-redis on a cluster or sentinel), %.0f%% GET and %.0f%% SET of the keys dataset's keys",
 		p.depth(), 100*get/(get+set), 100*set/(get+set))
 }
 
@@ -108,27 +112,46 @@ type pipelineRun struct {
 }
 
 func (r *pipelineRun) NewWorker(ctx context.Context, t workloads.Target, id int) (workloads.Worker, error) {
+	values, err := newValuePool(r.Values, uint64(id))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", r.Name(), err)
+	}
+	rt, err := parseTarget(t)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", r.Name(), err)
+	}
+	if rt.Scheme == engredis.SchemeStandalone {
+		pctx, cancel := context.WithTimeout(ctx, dialTimeout+ioTimeout)
+		defer cancel()
+		raw, err := dialResp(pctx, rt)
+		if err != nil {
+			return nil, fmt.Errorf("%s: connect to %s: %w", r.Name(), rt.Address(), err)
+		}
+		return &pipelineWorker{run: r, raw: raw, values: values}, nil
+	}
 	c, err := connectWorker(ctx, r.Name(), t, r.redirectCounts)
 	if err != nil {
 		return nil, err
 	}
-	values, err := newValuePool(r.Values, uint64(id))
-	if err != nil {
-		_ = c.Close()
-		return nil, fmt.Errorf("%s: %w", r.Name(), err)
-	}
 	return &pipelineWorker{run: r, c: c, pipe: c.Pipeline(), values: values}, nil
 }
 
+// A pipelineWorker sends its pipelines through its own RESP connection on a standalone
+// server (raw), else through go-redis (c and pipe), which splits them by node on a cluster
+// and follows a sentinel's failovers.
 type pipelineWorker struct {
 	keyNamer
 	run    *pipelineRun
+	raw    *respPipe
 	c      goredis.UniversalClient
 	pipe   goredis.Pipeliner // reused: Exec empties it
 	values *valuePool
 }
 
 func (w *pipelineWorker) Do(ctx context.Context, _ int, rng *rand.Rand) error {
+	if w.raw != nil {
+		return w.doRaw(ctx, rng)
+	}
 	depth := w.run.depth()
 	for range depth {
 		key := w.key(w.run.keys.choose.Next(rng))
@@ -150,4 +173,31 @@ func (w *pipelineWorker) Do(ctx context.Context, _ int, rng *rand.Rand) error {
 	return nil
 }
 
-func (w *pipelineWorker) Close(context.Context) error { return closeClient(w.c) }
+// doRaw is Do on the worker's RESP connection: the same draws in the same order.
+func (w *pipelineWorker) doRaw(ctx context.Context, rng *rand.Rand) error {
+	depth := w.run.depth()
+	for range depth {
+		key := w.keyBytes(w.run.keys.choose.Next(rng))
+		if rng.Float64() < w.run.getShare {
+			w.raw.get(key)
+		} else {
+			w.raw.set(key, w.values.next(rng))
+		}
+	}
+	miss, err := w.raw.exec(ctx)
+	if err != nil {
+		return fmt.Errorf("pipeline of %d: %w", depth, err)
+	}
+	if miss != nil {
+		return fmt.Errorf("pipeline of %d: get %s: %w", depth, miss.key, errMiss)
+	}
+	return nil
+}
+
+func (w *pipelineWorker) Close(context.Context) error {
+	if w.raw != nil {
+		w.raw.close()
+		return nil
+	}
+	return closeClient(w.c)
+}

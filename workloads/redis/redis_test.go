@@ -189,6 +189,31 @@ func TestPipeline(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a missing key and an error reply are classified", func(t *testing.T) {
+		// Sequential keys, 4 per pipeline: the three pipelines read keys 0-3, 4-7 and 8-11,
+		// so one bad key in each makes each fail once.
+		ctx := context.Background()
+		w := Pipeline{Depth: 4, GetWeight: 100, KeyDistribution: "sequential"}
+		defer func() {
+			if err := (KeysDataset{}).Load(ctx, target, 1, nil); err != nil {
+				t.Fatal(err)
+			}
+		}()
+		if err := c.Del(ctx, Key(0), Key(4), Key(8)).Err(); err != nil {
+			t.Fatal(err)
+		}
+		s := iterations(t, prepare(t, w, target), target, 1, 3)
+		if s.Total.Errors != 3 || s.Total.ErrorClasses[ClassMiss] != 3 {
+			t.Errorf("errors %d %v, want 3 of class %q", s.Total.Errors, s.Total.ErrorClasses, ClassMiss)
+		}
+		for _, k := range []string{Key(0), Key(4), Key(8)} {
+			c.RPush(ctx, k, "x")
+		}
+		s = iterations(t, prepare(t, w, target), target, 1, 3)
+		if s.Total.Errors != 3 || s.Total.ErrorClasses["server:WRONGTYPE"] != 3 {
+			t.Errorf("errors %d %v %v, want 3 of class server:WRONGTYPE", s.Total.Errors, s.Total.ErrorClasses, s.Total.ErrorExamples)
+		}
+	})
 	if _, err := workloads.ForRun(context.Background(), Pipeline{Depth: -1}, target); err == nil {
 		t.Error("depth -1 accepted")
 	}
@@ -491,7 +516,16 @@ func TestWorkersReconnectAfterTheServerDropsThem(t *testing.T) {
 	if err := (KeysDataset{}).Load(ctx, target, 1, nil); err != nil {
 		t.Fatal(err)
 	}
-	run := prepare(t, GetSet{}, target)
+	for _, w := range []workloads.Workload{GetSet{}, Pipeline{}} {
+		t.Run(w.Name(), func(t *testing.T) { reconnects(t, c, target, w) })
+	}
+}
+
+// reconnects runs w on 2 workers, kills their connections in the middle, and checks that
+// they fail at most an operation per killed connection and go on.
+func reconnects(t *testing.T, c goredis.UniversalClient, target workloads.Target, w workloads.Workload) {
+	ctx := context.Background()
+	run := prepare(t, w, target)
 	connections := func() int64 {
 		n, _ := strconv.ParseInt(infoField(c.Info(ctx, "stats").Val(), "total_connections_received"), 10, 64)
 		return n

@@ -19,6 +19,11 @@ var spawner struct {
 	jobs chan func()
 }
 
+// StartCmd starts cmd from the spawner's thread: what any child with Pdeathsig must use
+// (a PostgreSQL tool, a browser in a test), else it may be killed when the thread that
+// happened to fork it ends.
+func StartCmd(cmd *exec.Cmd) error { return spawn(cmd) }
+
 // spawn runs cmd.Start on the spawner's thread.
 func spawn(cmd *exec.Cmd) error {
 	spawner.once.Do(func() {
