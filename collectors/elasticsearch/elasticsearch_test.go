@@ -173,6 +173,12 @@ func TestIndicesPastTheLimitAreSummed(t *testing.T) {
 	s := need(t)
 	c := ctx(t)
 	for _, name := range []string{"lim-a", "lim-b", "lim-c"} {
+		if _, err := s.Client().Do(c, http.MethodDelete, "/"+name+"?ignore_unavailable=true", nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Client().Do(c, http.MethodPut, "/"+name, map[string]any{"settings": map[string]any{"number_of_replicas": 0}}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.Client().Do(c, http.MethodPut, "/"+name+"/_doc/1?refresh=true", map[string]any{"x": 1}); err != nil {
 			t.Fatal(err)
 		}

@@ -73,6 +73,9 @@ func TestElasticsearch8NodeServesWithTheSpecsSettings(t *testing.T) {
 		t.Errorf("failover = %v, want ErrUnsupported", err)
 	}
 	// Documents go in and come back.
+	if _, err := s.Client().Do(c, http.MethodDelete, "/probe?ignore_unavailable=true", nil); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Client().Do(c, http.MethodPut, "/probe/_doc/1?refresh=true", map[string]any{"title": "hello world"}); err != nil {
 		t.Fatal(err)
 	}

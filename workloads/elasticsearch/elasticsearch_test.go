@@ -163,6 +163,9 @@ func TestAckedWritesAreVerifiedAndLossesFound(t *testing.T) {
 			} `json:"hits"`
 		} `json:"hits"`
 	}
+	if _, err := s.Client().Do(ctx(t), http.MethodPost, "/"+wes.AckedIndex+"/_refresh", nil); err != nil {
+		t.Fatal(err)
+	}
 	q := map[string]any{"size": 100, "query": map[string]any{"terms": map[string]any{"seq": []int{3, 17, 33}}}}
 	if err := s.Client().JSON(ctx(t), http.MethodPost, "/"+wes.AckedIndex+"/_search", q, &found); err != nil {
 		t.Fatal(err)
