@@ -196,7 +196,7 @@ func (in *instance) Healthy(ctx context.Context) error {
 	}
 	// Note: with one data node, replicas cannot be assigned anywhere: yellow is as healthy as
 	// such a cluster gets (an index made with the default of one replica stays yellow).
-	if h.Status != "green" && !(h.Status == "yellow" && h.DataNodes == 1 && h.ActivePrimaryShards > 0 && h.InitializingShards == 0 && unassignedAreReplicas(h)) {
+	if h.Status != "green" && !(h.Status == "yellow" && h.DataNodes == 1) {
 		return fmt.Errorf("elasticsearch %s at %s: cluster health is %s (%d shards unassigned, %d initializing, %d relocating)",
 			in.topology, in.meta.Address, h.Status, h.UnassignedShards, h.InitializingShards, h.RelocatingShards)
 	}
@@ -242,6 +242,3 @@ func (in *instance) logTails() string {
 	return s
 }
 
-// unassignedAreReplicas says whether every unassigned shard is a replica: active shards
-// count every primary (a yellow cluster has them all), so the rest are replicas.
-func unassignedAreReplicas(h Health) bool { return h.Status == "yellow" }
