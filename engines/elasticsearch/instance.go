@@ -241,4 +241,3 @@ func (in *instance) logTails() string {
 	}
 	return s
 }
-
