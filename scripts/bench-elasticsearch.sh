@@ -100,7 +100,9 @@ json.dump({"version": 2, "description": "dbharness documents",
   "schedule": [
     {"operation": {"operation-type": "delete-index"}}, {"operation": {"operation-type": "create-index"}},
     {"operation": {"operation-type": "cluster-health", "request-params": {"wait_for_status": "green"}, "retry-until-success": True}},
-    task("bulk", {"operation-type": "bulk", "bulk-size": 500}),
+    # Note: looped, so the corpus is indexed again and again for the whole time period, as
+    # dbharness's bulk-index makes new documents for the whole run.
+    task("bulk", {"operation-type": "bulk", "bulk-size": 500, "looped": True}),
     task("match", {"operation-type": "search", "index": "dbh-documents", "body": {"query": {"match": {"title": "lamp"}}, "size": 10}}),
   ]}, open(f"{track}/track.json", "w"), indent=1)
 PY
@@ -140,7 +142,8 @@ PY
 printf '\n%-28s %5s %11s %11s %7s\n' measure round dbharness esrally ratio
 if [ -n "$RALLY" ]; then
   for round in $(seq "$ROUNDS"); do
-    read -r rb rm < <(rally_rates)
+    rates=$(rally_rates) || { echo "esrally failed in round $round: $WORK/rally.log" >&2; continue; }
+    read -r rb rm <<<"$rates"
     bulk=$(dbharness_rate bulk-index); docs=$(python3 -c "print(f'{$bulk*500:.0f}')")
     match=$(dbharness_rate search-match)
     printf '%-28s %5s %11s %11s %7s\n' "bulk docs/s (500 a request)" "$round" "$docs" "$rb" "$(ratio "$docs" "$rb")"
