@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -110,6 +111,11 @@ func Reduce(set sampler.Set, from, to time.Time) map[string]Metric {
 			perSeries[s.Name] = append(perSeries[s.Name], labelled{SeriesName(s.Name, s.Labels), m})
 		}
 	}
+	for name, m := range out {
+		if _, ok := finite(m); !ok {
+			delete(out, name) // label sets near the float limit summed to +Inf
+		}
+	}
 	for _, ls := range perSeries {
 		if len(ls) < 2 {
 			continue // one label set is the total already
@@ -146,13 +152,32 @@ func reduceSeries(s sampler.Series, from, to time.Time) (Metric, bool) {
 		if secs <= 0 {
 			return Metric{}, false
 		}
-		return Metric{Stat: PerSecond, Value: increase(pts) / secs}, true
+		return finite(Metric{Stat: PerSecond, Value: increase(pts) / secs})
 	}
-	var sum float64
+	// Note: a running mean, not sum/n: two samples of a setting at Double.MAX_VALUE (Cassandra
+	// has some) overflowed the sum to +Inf, which JSON cannot hold, and Save failed.
+	var mean float64
+	n := 0
 	for _, p := range pts {
-		sum += p.V
+		if math.IsNaN(p.V) {
+			continue // a sample the scraper could not read
+		}
+		n++
+		mean += (p.V - mean) / float64(n)
 	}
-	return Metric{Stat: Mean, Value: sum / float64(len(pts))}, true
+	if n == 0 {
+		return Metric{}, false
+	}
+	return finite(Metric{Stat: Mean, Value: mean})
+}
+
+// finite keeps a metric whose value JSON can hold: an infinite or NaN one says nothing a
+// comparison could use.
+func finite(m Metric) (Metric, bool) {
+	if math.IsInf(m.Value, 0) || math.IsNaN(m.Value) {
+		return Metric{}, false
+	}
+	return m, true
 }
 
 // SeriesName is a metric's name with its labels, as Prometheus writes a series:

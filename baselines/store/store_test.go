@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,6 +187,39 @@ func TestReduce(t *testing.T) {
 	}
 	if _, ok := got[`db_reads_total{t="b"}`]; !ok {
 		t.Errorf("the second label set is missing: %v", got)
+	}
+}
+
+// A gauge at the float limit (a Cassandra setting at Double.MAX_VALUE) or with unreadable
+// samples (NaN) gives a finite mean or no metric, never a value JSON cannot hold: Save
+// failed with "json: unsupported value: +Inf".
+func TestReduceKeepsOnlyFiniteValues(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	huge := math.MaxFloat64
+	set := sampler.Set{Series: []sampler.Series{
+		{Name: "db_limit", Type: "gauge", Points: []sampler.Point{pt(at(0), huge), pt(at(1), huge), pt(at(2), huge)}},
+		{Name: "db_split", Type: "gauge", Labels: map[string]string{"n": "1"}, Points: []sampler.Point{pt(at(0), huge), pt(at(2), huge)}},
+		{Name: "db_split", Type: "gauge", Labels: map[string]string{"n": "2"}, Points: []sampler.Point{pt(at(0), huge), pt(at(2), huge)}},
+		{Name: "db_partly", Type: "gauge", Points: []sampler.Point{pt(at(0), math.NaN()), pt(at(1), 4), pt(at(2), 6)}},
+		{Name: "db_unread", Type: "gauge", Points: []sampler.Point{pt(at(0), math.NaN()), pt(at(2), math.NaN())}},
+	}}
+	got := Reduce(set, at(0), at(2))
+	if m := got["db_limit"]; m.Value != huge {
+		t.Errorf("db_limit = %+v, want the float limit itself", m)
+	}
+	if m, ok := got["db_split"]; ok {
+		t.Errorf("db_split = %+v: two label sets at the limit sum to +Inf, want the total left out", m)
+	}
+	if m := got["db_partly"]; m.Value != 5 {
+		t.Errorf("db_partly = %+v, want 5 (the NaN sample left out)", m)
+	}
+	if m, ok := got["db_unread"]; ok {
+		t.Errorf("db_unread = %+v, want no metric from NaN samples only", m)
+	}
+	var b bytes.Buffer
+	if err := json.NewEncoder(&b).Encode(got); err != nil {
+		t.Errorf("the reduced metrics do not encode: %v", err)
 	}
 }
 

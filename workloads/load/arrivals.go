@@ -12,16 +12,18 @@ import (
 // runArrivals is the open-loop core of the arrival-rate executors. It starts iteration k at
 // p.Start() + at(k), for k = 0, 1, ... while at says ok, each on a free VU, and measures its
 // latency from that intended start. An iteration that finds no free VU waits in a backlog
-// (backlogSize: 100 ms of the schedule at its peak rate, at least MaxVUs starts), for the first VU that finishes or for one being created while the
-// pool may still grow (the creation runs in its own goroutine, never in the scheduling loop);
-// only when the backlog is full is it dropped and counted. When the scheduler falls behind
-// it starts the overdue iterations at once, never skipping them.
+// for the first VU that finishes, or for one being created while the pool may still grow
+// (the creation runs in its own goroutine, never in the scheduling loop), at most
+// maxBacklogWait after its intended start; later, or with the backlog full, it is dropped
+// and counted. When the scheduler falls behind it starts the overdue iterations at once,
+// never skipping them.
 //
 // Note: k6 drops an iteration as soon as every VU is busy; pgbench never drops, it starts a
 // busy client's transaction late. On a 2-core machine every VU is busy for a moment whenever
 // the database or the harness is descheduled, so k6's rule dropped 2% of 8,000/s on 8 VUs
 // that were 16% utilised. The backlog absorbs such moments as pgbench does, and its waits
-// are in the latency and the schedule lag (both count from the intended start).
+// are in the latency and the schedule lag (both count from the intended start); past
+// maxBacklogWait the VUs are too few, and the drops say so as k6's do.
 func runArrivals(ctx context.Context, p *Pool, peakPerSecond float64, at func(k int64) (time.Duration, bool)) error {
 	maxVUs := p.Cap()
 	// Note: a VU is free when its index is in idle; every VU starts free, so the first
@@ -30,7 +32,8 @@ func runArrivals(ctx context.Context, p *Pool, peakPerSecond float64, at func(k 
 	work := make([]chan time.Time, maxVUs)
 	// backlog holds iterations due while every VU was busy; whichever VU is free first (one
 	// that finished, or a new one) runs them.
-	backlog := make(chan time.Time, backlogSize(maxVUs, peakPerSecond))
+	backlog := newBacklog(backlogSize(maxVUs, peakPerSecond), p.Drop)
+	next := func() (time.Time, bool) { return backlog.pop(time.Now()) }
 	var wg sync.WaitGroup
 	// over is set when the schedule ends: what is still in the backlog then is dropped, not
 	// run, as no iteration starts after the duration (k6 and pgbench -T alike).
@@ -40,13 +43,12 @@ func runArrivals(ctx context.Context, p *Pool, peakPerSecond float64, at func(k 
 		wg.Go(func() {
 			for intended := range work[i] {
 				p.Iterate(ctx, i, intended)
-				for more := true; more && !over.Load(); {
-					select {
-					case t := <-backlog:
-						p.Iterate(ctx, i, t)
-					default:
-						more = false
+				for !over.Load() {
+					t, ok := next()
+					if !ok {
+						break
 					}
+					p.Iterate(ctx, i, t)
 				}
 				idle <- i
 			}
@@ -64,10 +66,9 @@ func runArrivals(ctx context.Context, p *Pool, peakPerSecond float64, at func(k 
 	defer stopGrowing()
 	go g.run(growCtx, func(i int) {
 		start(i)
-		select {
-		case t := <-backlog:
+		if t, ok := next(); ok {
 			work[i] <- t
-		default:
+		} else {
 			idle <- i
 		}
 	})
@@ -80,9 +81,7 @@ func runArrivals(ctx context.Context, p *Pool, peakPerSecond float64, at func(k 
 		default:
 		}
 		grow := g.canGrow()
-		select {
-		case backlog <- intended:
-		default:
+		if !backlog.push(intended) {
 			p.Drop()
 			return
 		}
@@ -94,10 +93,9 @@ func runArrivals(ctx context.Context, p *Pool, peakPerSecond float64, at func(k 
 		// so the start does not wait for the next arrival.
 		select {
 		case i := <-idle:
-			select {
-			case t := <-backlog:
+			if t, ok := next(); ok {
 				work[i] <- t
-			default:
+			} else {
 				idle <- i
 			}
 		default:
@@ -112,25 +110,70 @@ func runArrivals(ctx context.Context, p *Pool, peakPerSecond float64, at func(k 
 	}
 	wg.Wait()
 	// Due, but no VU was ever free for them.
-	for len(backlog) > 0 {
-		<-backlog
-		p.Drop()
-	}
+	backlog.dropAll()
 	return nil
 }
 
-// backlogSpan is how much of the schedule the backlog holds at the peak rate.
-const backlogSpan = 100 * time.Millisecond
+// A backlog holds the intended starts of iterations due while every VU was busy.
+type backlog struct {
+	starts chan time.Time
+	drop   func() // counts a start dropped
+}
 
-// backlogSize is how many due starts may wait for a VU: backlogSpan's worth at the peak
-// rate, and at least one per VU.
+func newBacklog(size int, drop func()) *backlog {
+	return &backlog{starts: make(chan time.Time, size), drop: drop}
+}
+
+// push adds a start; false when the backlog is full.
+func (b *backlog) push(intended time.Time) bool {
+	select {
+	case b.starts <- intended:
+		return true
+	default:
+		return false
+	}
+}
+
+// pop takes the oldest start that is at most maxBacklogWait late at now, dropping the ones
+// that are later; false when none is left.
+func (b *backlog) pop(now time.Time) (time.Time, bool) {
+	for {
+		select {
+		case t := <-b.starts:
+			if now.Sub(t) > maxBacklogWait {
+				b.drop()
+				continue
+			}
+			return t, true
+		default:
+			return time.Time{}, false
+		}
+	}
+}
+
+// dropAll drops what is left.
+func (b *backlog) dropAll() {
+	for len(b.starts) > 0 {
+		<-b.starts
+		b.drop()
+	}
+}
+
+// maxBacklogWait is how long after its intended start a due iteration may still wait for a
+// VU; the backlog holds that much of the schedule at its peak rate.
 //
-// Note: a backlog of one start per VU still dropped 3% of 15,000/s on 8 VUs, where pgbench
-// dropped none: a 1 ms pause of the harness (a GC assist, the scheduler thread preempted)
-// makes 15 starts due at once. The span bounds how late a queued start can be (its latency,
-// from its intended start, says how late it was) and how much a saturated database queues.
+// Note: a backlog of one start per VU still dropped 632 of 120,000 at 8,000/s on 8 VUs,
+// where pgbench dropped none: a 1 ms pause of the harness (a GC assist, the scheduler's
+// thread preempted) makes 8 starts due at once; 100 ms of schedule dropped none. But a
+// starved CI machine then queued a 300/s scenario's starts for 300 ms behind 4 busy VUs,
+// turning its p95 from the database's into the queue's: past a few milliseconds the VUs are
+// too few, and a drop says so better than a latency.
+const maxBacklogWait = 10 * time.Millisecond
+
+// backlogSize is how many due starts may wait for a VU: maxBacklogWait's worth at the peak
+// rate, and at least one per VU.
 func backlogSize(maxVUs int, peakPerSecond float64) int {
-	return max(maxVUs, int(math.Ceil(peakPerSecond*backlogSpan.Seconds())))
+	return max(maxVUs, int(math.Ceil(peakPerSecond*maxBacklogWait.Seconds())))
 }
 
 // A grower creates VUs for runArrivals, one at a time, in its own goroutine.

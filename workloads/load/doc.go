@@ -14,10 +14,9 @@
 //
 // Open-loop executors measure latency from each iteration's intended start, so a stalled
 // database shows up in the latencies instead of slowing the clock (no coordinated omission).
-// An iteration that finds no free VU waits in a backlog (100 ms of the schedule at its peak
-// rate, at least one start per VU) for the first free one (pgbench starts a busy client's
-// transaction late, too); one that finds the backlog full is dropped and counted, as k6's
-// dropped_iterations. At the end of the schedule in-flight iterations get a graceful stop,
+// An iteration that finds no free VU waits for the first free one, at most 10 ms after its
+// intended start (pgbench starts a busy client's transaction late, too); one that would wait
+// longer is dropped and counted, as k6's dropped_iterations. At the end of the schedule in-flight iterations get a graceful stop,
 // then are interrupted and counted as such, never as errors.
 //
 // Latencies go into HDR histograms (one per VU per operation, so the hot path takes no shared

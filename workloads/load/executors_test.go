@@ -372,11 +372,11 @@ func TestArrivalRateGrowthFailureWarns(t *testing.T) {
 	t.Log(s.Warnings[0])
 }
 
-// TestArrivalRateQueuesWhileEveryVUIsBusy: 2/s on 2 VUs whose first iterations take 1.75s
-// each (VU A busy 0-1.75s, VU B 0.5-2.25s). The starts due at 1s and 1.5s find both VUs busy;
-// they wait in the backlog and run late on A (as pgbench's would), instead of being dropped as
-// k6 drops them. A drop here needs A stalled for 250ms after it is free, which only a hang gives.
-func TestArrivalRateQueuesWhileEveryVUIsBusy(t *testing.T) {
+// TestArrivalRateDropsStartsThatWaitedTooLong: 2/s on 2 VUs whose first iterations take
+// 1.75s each (VU A busy 0-1.75s, VU B 0.5-2.25s). The starts due at 1s and 1.5s find both
+// VUs busy and wait in the backlog; when A is free they are 750ms and 250ms late, far past
+// maxBacklogWait, so they are dropped and counted (the VUs are too few), not run late.
+func TestArrivalRateDropsStartsThatWaitedTooLong(t *testing.T) {
 	var firsts sync.Map
 	w := newFake(func(ctx context.Context, vu, _ int, _ *rand.Rand) error {
 		if _, again := firsts.LoadOrStore(vu, true); !again {
@@ -388,10 +388,37 @@ func TestArrivalRateQueuesWhileEveryVUIsBusy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Dropped != 0 || s.Iterations != 10 {
-		t.Errorf("iterations %d, dropped %d; want all 10 run, the two due while both VUs were busy queued", s.Iterations, s.Dropped)
+	if s.Dropped != 2 || s.Iterations != 8 {
+		t.Errorf("iterations %d, dropped %d; want 8 run and the 2 due while both VUs were busy dropped", s.Iterations, s.Dropped)
 	}
-	if s.Late < 2 {
-		t.Errorf("late %d, want at least the 2 queued starts (they waited 750ms and 250ms)", s.Late)
+}
+
+// A start waits in the backlog at most maxBacklogWait after its intended start: the ones
+// that waited longer are dropped and counted, the next one runs; a full backlog refuses.
+func TestBacklogRunsWhatIsRecentAndDropsWhatIsLate(t *testing.T) {
+	var dropped int
+	b := newBacklog(3, func() { dropped++ })
+	t0 := time.Unix(1000, 0)
+	for _, d := range []time.Duration{0, 4 * time.Millisecond, 8 * time.Millisecond} {
+		if !b.push(t0.Add(d)) {
+			t.Fatalf("push of start +%s refused with room left", d)
+		}
+	}
+	if b.push(t0.Add(9 * time.Millisecond)) {
+		t.Error("a fourth start accepted by a backlog of 3")
+	}
+	// At +13ms the first start is 13ms late (dropped), the second 9ms (runs).
+	got, ok := b.pop(t0.Add(13 * time.Millisecond))
+	if !ok || !got.Equal(t0.Add(4*time.Millisecond)) || dropped != 1 {
+		t.Errorf("pop at +13ms = %v, %v with %d dropped; want the +4ms start, the +0ms one dropped", got.Sub(t0), ok, dropped)
+	}
+	// At +30ms the last one is 22ms late: dropped, nothing left.
+	if got, ok := b.pop(t0.Add(30 * time.Millisecond)); ok || dropped != 2 {
+		t.Errorf("pop at +30ms = %v, %v with %d dropped; want none left and 2 dropped", got.Sub(t0), ok, dropped)
+	}
+	b.push(t0)
+	b.dropAll()
+	if _, ok := b.pop(t0); ok || dropped != 3 {
+		t.Errorf("after dropAll: %d dropped, want 3 and an empty backlog", dropped)
 	}
 }
