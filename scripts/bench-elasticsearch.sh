@@ -227,11 +227,14 @@ for topo in standalone cluster; do
   : >"$WORK/starts"
   for _ in $(seq "$STARTS"); do
     run_bench "$topo" "$WORK/out-start"
-    sed -n 's/.*msg="database started".*took=\([0-9.]*\)\(ms\|s\|m[0-9.]*s\).*/\1 \2/p' "$WORK/run.log" >>"$WORK/starts"
+    sed -n 's/.*msg="database started".*took=\([0-9.hms]*\).*/\1/p' "$WORK/run.log" >>"$WORK/starts"
   done
   python3 - "$WORK/starts" "$topo" <<'PY'
 import statistics, sys
-v = [float(a) / (1000 if u == "ms" else 1) for a, u in (l.split() for l in open(sys.argv[1]))]
+import re
+def seconds(d):  # a Go duration: 1m53.494s, 22.78s, 950ms
+    return sum(float(n) * {"h": 3600, "m": 60, "s": 1, "ms": 1e-3}[u] for n, u in re.findall(r"([0-9.]+)(ms|h|m|s)", d))
+v = [seconds(l.strip()) for l in open(sys.argv[1]) if l.strip()]
 name = {"standalone": "Elasticsearch 8 single node", "cluster": "3-node cluster, all joined"}[sys.argv[2]]
 print(f"{name:34} {statistics.median(v):.2f}s ({min(v):.2f}-{max(v):.2f}s)")
 PY
