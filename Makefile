@@ -7,7 +7,7 @@ LDFLAGS  := -X github.com/dbharness/dbharness/result.Commit=$(COMMIT)
 # Go test flags; CI and users run the same ones.
 TESTFLAGS ?= -race -count=1 -timeout 20m
 
-.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-pg-collector bench-pg-replication bench-redis bench-mysql bench-oracle bench-rate bench-mongodb bench-sqlserver bench-cassandra calibrate-gate bench-soak clean
+.PHONY: all deps build demo test vet bench bench-load bench-postgresql bench-pg-vs-pgbench bench-pg-collector bench-pg-replication bench-redis bench-mysql bench-oracle bench-rate bench-mongodb bench-sqlserver bench-cassandra bench-elasticsearch calibrate-gate bench-soak clean
 
 all: build
 
@@ -49,6 +49,12 @@ bench-pg-replication: deps
 # dbharness's Redis GET/SET next to redis-benchmark (ratios).
 bench-redis: deps build
 	scripts/bench-redis.sh
+
+# dbharness's bulk indexing and match query next to esrally (an offline custom track over the
+# same documents) and its collector next to prometheus-elasticsearch-exporter, on one node
+# (ratios, alternating); node and 3-node cluster start times, time to green after a node kill.
+bench-elasticsearch: deps build
+	scripts/bench-elasticsearch.sh
 
 # dbharness's OLTP workloads next to sysbench and its collector next to mysqld_exporter, on
 # one MariaDB (ratios, alternating); replication lag and start-up times.

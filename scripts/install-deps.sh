@@ -39,7 +39,7 @@ if [ ${#debian[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${debian[@]}" >/dev/null
   # Debian packages may start system services; dbharness runs its own servers, so stop them.
-  for svc in redis-server redis-sentinel mariadb mysql; do
+  for svc in redis-server redis-sentinel mariadb mysql prometheus-elasticsearch-exporter; do
     if command -v systemctl >/dev/null; then $sudo systemctl stop "$svc" 2>/dev/null || true; fi
     if command -v service >/dev/null; then $sudo service "$svc" stop >/dev/null 2>&1 || true; fi
   done

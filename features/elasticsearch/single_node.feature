@@ -1,0 +1,20 @@
+@elasticsearch @standalone
+Feature: Searches on a single Elasticsearch 8 node, and what the slowlog saw
+  A private node per scenario, from the integ-test zip on Maven Central, run as an
+  unprivileged user. The documents dataset sets its index's search slowlog threshold to 0ms,
+  so the analysis sees every query shape; the collector scrapes _nodes/stats while the load
+  runs. Counts come from fixed numbers of operations: a starved machine runs them slowly,
+  never fewer. (Elasticsearch 7 and OpenSearch 2 are started and queried by the engine's
+  tests; `Given an OpenSearch database` runs this same scenario on OpenSearch: it passed
+  there too, and is left out of CI for its time budget.)
+
+  Scenario: the search mix on Elasticsearch 8, its node stats, its slow queries and a baseline
+    Given an Elasticsearch database
+    And the "documents" dataset at scale 1
+    When the "search" workload runs 300 times shared by 4 workers
+    Then the error rate is below 1%
+    And the p99 latency of "match" is below 5s
+    And the metric "elasticsearch_indices_search_query_total" increases by at least 150
+    And the metric "elasticsearch_jvm_memory_heap_used_bytes" is reported
+    And the slow query findings include a query like "match title"
+    And there is no regression against the baseline "elasticsearch/search" or record it as the first baseline
