@@ -3,6 +3,8 @@ package collectors
 import (
 	"context"
 	"fmt"
+	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -247,4 +249,38 @@ func LookupFindingKind(database, kind string) (FindingKind, error) {
 	}
 	sort.Strings(names)
 	return FindingKind{}, fmt.Errorf("%s reports no finding of kind %q: its kinds are %s", database, kind, strings.Join(names, ", "))
+}
+
+// CheckFindings holds findings to the kinds database declares (DeclareFindings): a
+// declared kind, a subject, summary and method, documented and finite values, and every
+// value the kind always has. A gap is checked for its kind and its reason only. It returns
+// one line per problem, for an analyzer's tests to report.
+func CheckFindings(database string, fs []Finding) []string {
+	var problems []string
+	for _, f := range fs {
+		kind, err := LookupFindingKind(database, f.Kind)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%v: %+v", err, f))
+			continue
+		}
+		if f.Unavailable != "" {
+			continue
+		}
+		if f.Subject == "" || f.Summary == "" || f.Method == "" {
+			problems = append(problems, fmt.Sprintf("%s finding without subject, summary or method: %+v", f.Kind, f))
+		}
+		for _, k := range slices.Sorted(maps.Keys(f.Values)) {
+			if v := f.Values[k]; !kind.Documents(k) {
+				problems = append(problems, fmt.Sprintf("%s finding %q has undocumented value %s", f.Kind, f.Subject, k))
+			} else if math.IsNaN(v) || math.IsInf(v, 0) {
+				problems = append(problems, fmt.Sprintf("%s finding %q: %s = %g", f.Kind, f.Subject, k, v))
+			}
+		}
+		for _, d := range kind.Values {
+			if _, ok := f.Values[d.Key]; !ok && !d.Optional && !strings.Contains(d.Key, "<type>") {
+				problems = append(problems, fmt.Sprintf("%s finding %q lacks value %s", f.Kind, f.Subject, d.Key))
+			}
+		}
+	}
+	return problems
 }

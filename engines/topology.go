@@ -2,6 +2,7 @@ package engines
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -53,11 +54,24 @@ type ReplicaLag struct {
 	// applied yet; 0 when it has applied everything. Engines that learn the primary's
 	// commits by asking resolve it to the interval between calls.
 	Lag time.Duration `json:"lag"`
-	// Behind counts the transactions the primary has that the replica has not applied.
+	// Behind counts the transactions the primary has that the replica has not applied (or
+	// what What names).
 	Behind int64 `json:"behind"`
+	// What is what Behind counts when it is not transactions ("hint files": Cassandra's
+	// hinted handoff).
+	What string `json:"what,omitempty"`
 	// Problem says why the replica does not replicate now (down, paused, a stopped
 	// thread, an error), "" when it does.
 	Problem string `json:"problem,omitempty"`
+}
+
+// BehindText is Behind with what it counts: "12 transactions", "3 hint files".
+func (l ReplicaLag) BehindText() string {
+	what := l.What
+	if what == "" {
+		what = "transactions"
+	}
+	return fmt.Sprintf("%d %s", l.Behind, what)
 }
 
 // A ReplicationLagger is an optional Instance capability of replicated topologies: how far

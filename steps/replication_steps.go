@@ -24,7 +24,7 @@ func replicationSentences(w *World) []Sentence {
 		{Area: "faults", Keyword: "Then",
 			Pattern: `^the replicas? (?:catch|catches) up within (\S+)$`,
 			Example: "the replicas catch up within 10s",
-			Help: "Waits until every replica replicates and has applied everything the primary has, and records how long that took; the limit counts from the end " +
+			Help: "Waits until every replica replicates and has applied everything the primary has (Cassandra: until the hints the other nodes kept for it are delivered), and records how long that took; the limit counts from the end " +
 				"of the last workload run, or from the last fault or restart if that came later. Fails with what each replica still lacks.",
 			fn: w.checkCaughtUp, check: func(_ *plan, a args) error { _, err := parseDuration(a.s[0]); return err }},
 	}
@@ -149,8 +149,8 @@ func (w *World) checkLagBelow(ctx context.Context, limit string) error {
 		return errors.New(msg)
 	}
 	if lw.worst.Lag >= max {
-		return fmt.Errorf("replication lag reached %s on %s (%d transactions behind) %s into the run, not below %s (over %d samples every %s)",
-			lw.worst.Lag.Round(time.Millisecond), lw.worst.Node, lw.worst.Behind, lw.worstAt.Round(100*time.Millisecond), max, lw.samples, lagInterval)
+		return fmt.Errorf("replication lag reached %s on %s (%s behind) %s into the run, not below %s (over %d samples every %s)",
+			lw.worst.Lag.Round(time.Millisecond), lw.worst.Node, lw.worst.BehindText(), lw.worstAt.Round(100*time.Millisecond), max, lw.samples, lagInterval)
 	}
 	return nil
 }
@@ -186,7 +186,7 @@ func (w *World) checkCaughtUp(ctx context.Context, within string) error {
 			case r.Problem != "":
 				behind = append(behind, fmt.Sprintf("%s: %s", r.Node, r.Problem))
 			case r.Behind != 0:
-				behind = append(behind, fmt.Sprintf("%s is %d transactions (%s) behind", r.Node, r.Behind, r.Lag.Round(time.Millisecond)))
+				behind = append(behind, fmt.Sprintf("%s is %s (%s) behind", r.Node, r.BehindText(), r.Lag.Round(time.Millisecond)))
 			}
 		}
 		if len(behind) > 0 {

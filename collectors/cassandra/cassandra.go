@@ -9,15 +9,17 @@
 // pending compactions, JVM heap and GC) is not read: it needs an agent on every node
 // (Jolokia) or a JVM client; the virtual tables work on any ring, external ones included.
 //
-// Settings (collectors.WithSetting):
-//
-//	tables.limit   tables per node in the per-table metrics, the busiest (default 20)
+// Its analysis reads the nodes' logs since Mark (for the nodes this machine runs: the DSN's
+// logs parameter): the monitoring task's slow queries, tombstone warnings and the
+// large-partition and tombstone guardrails; and the token ring, for nodes that own too much
+// of it. Settings are in SettingDocs.
 package cassandra
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"net"
@@ -31,6 +33,7 @@ import (
 
 	"github.com/dbharness/dbharness/collectors"
 	"github.com/dbharness/dbharness/collectors/catalog"
+	"github.com/dbharness/dbharness/collectors/setting"
 	"github.com/dbharness/dbharness/engines"
 	engine "github.com/dbharness/dbharness/engines/cassandra"
 )
@@ -38,11 +41,56 @@ import (
 // Database is the name the collector is registered under and its metrics' prefix.
 const Database = "cassandra"
 
-// SettingTablesLimit bounds the tables per node in the per-table metrics.
-const SettingTablesLimit = "tables.limit"
+// The settings this collector understands.
+const (
+	// SettingTablesLimit bounds the tables per node in the per-table metrics.
+	SettingTablesLimit = "tables.limit"
+	// SettingSlowShapes bounds the slow-query findings.
+	SettingSlowShapes = "slow.shapes"
+	// SettingUnbalanced is the share ratio over which a node's ownership is a finding.
+	SettingUnbalanced = "ownership.unbalanced"
+)
 
 // DefaultTablesLimit is the default of SettingTablesLimit.
 const DefaultTablesLimit = 20
+
+// SettingDocs lists the settings with their defaults.
+var SettingDocs = []setting.Doc{
+	{Key: SettingTablesLimit, Default: strconv.Itoa(DefaultTablesLimit), Help: "tables per node and view in the per-table metrics, the busiest (the largest for disk usage)"},
+	{Key: SettingSlowShapes, Default: "20", Help: "query shapes the slow-query analysis reports, the ones that took the most time"},
+	{Key: SettingUnbalanced, Default: "1.25", Help: "a node that owns more than this times an even share of the token ring is an unbalanced-ownership finding"},
+}
+
+type settings struct {
+	tables     int
+	shapes     int
+	unbalanced float64
+}
+
+func parseSettings(m map[string]string) (settings, error) {
+	s := settings{tables: DefaultTablesLimit, shapes: 20, unbalanced: 1.25}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v := strings.TrimSpace(m[k])
+		var err error
+		switch k {
+		case SettingTablesLimit:
+			s.tables, err = setting.Int(Database, k, v, 1)
+		case SettingSlowShapes:
+			s.shapes, err = setting.Int(Database, k, v, 1)
+		case SettingUnbalanced:
+			s.unbalanced, err = strconv.ParseFloat(v, 64)
+			if err != nil || s.unbalanced < 1 || math.IsInf(s.unbalanced, 0) {
+				err = fmt.Errorf("%s collector setting %s: want a ratio of at least 1 (1.25: a quarter over an even share), got %q", Database, k, v)
+			}
+		default:
+			err = setting.Unknown(Database, k, SettingDocs)
+		}
+		if err != nil {
+			return settings{}, err
+		}
+	}
+	return s, nil
+}
 
 // A Scraper is one Cassandra scraper.
 type Scraper = collectors.Scraper[*Conn]
@@ -51,7 +99,7 @@ func init() { collectors.Register(Database, open) }
 
 // open is the Factory.
 func open(ctx context.Context, dsn string, cfg collectors.Config) (collectors.Collector, error) {
-	limit, err := parseSettings(cfg.Settings)
+	set, err := parseSettings(cfg.Settings)
 	if err != nil {
 		return nil, err
 	}
@@ -63,29 +111,12 @@ func open(ctx context.Context, dsn string, cfg collectors.Config) (collectors.Co
 	if err != nil {
 		return nil, err
 	}
-	e, err := collectors.New(Database, c, scrapers(limit), cfg, c.Close)
+	e, err := collectors.New(Database, c, scrapers(set.tables), cfg, c.Close)
 	if err != nil {
 		c.Close()
 		return nil, err
 	}
-	return e, nil
-}
-
-func parseSettings(m map[string]string) (int, error) {
-	limit := DefaultTablesLimit
-	for k, v := range m {
-		switch k {
-		case SettingTablesLimit:
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil || n < 1 {
-				return 0, fmt.Errorf("cassandra collector setting %s: want a positive integer, got %q", k, v)
-			}
-			limit = n
-		default:
-			return 0, fmt.Errorf("unknown cassandra collector setting %q: the one setting is %s", k, SettingTablesLimit)
-		}
-	}
-	return limit, nil
+	return &Collector{Exporter: e, conn: c, set: set}, nil
 }
 
 func scrapers(limit int) []Scraper {

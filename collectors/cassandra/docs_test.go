@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dbharness/dbharness/collectors"
 	cc "github.com/dbharness/dbharness/collectors/cassandra"
 	"github.com/dbharness/dbharness/collectors/catalog"
 	"github.com/dbharness/dbharness/collectors/docpage"
@@ -45,7 +46,7 @@ func metricsDoc(t *testing.T) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("%s", docpage.Generated("go test ./collectors/cassandra -run TestMetricsDoc -update"))
-	w("# Cassandra metrics\n\n")
+	w("# Cassandra metrics and findings\n\n")
 	w("What the Cassandra collector (`collectors/cassandra`) reports, over CQL only: no JMX agent. This page is\n")
 	w("generated from the metric catalog; a test fails when it no longer matches it.\n\n")
 	w("Virtual tables are local to the node that answers, so every scraper asks every node (the DSN's contact\n")
@@ -53,7 +54,10 @@ func metricsDoc(t *testing.T) string {
 	w("A node that does not answer is left out of the other scrapers and has `cassandra_up` 0.\n\n")
 	w("## Settings\n\n`collectors.WithSetting(key, value)`; an unknown key or a bad value fails Open.\n\n")
 	w("| setting | default | meaning |\n|---|---|---|\n")
-	w("| `%s` | %d | tables per node and view in the per-table metrics, the busiest (the largest for disk usage) |\n\n", cc.SettingTablesLimit, cc.DefaultTablesLimit)
+	for _, d := range cc.SettingDocs {
+		w("| `%s` | %s | %s |\n", d.Key, d.Default, docpage.Cell(d.Help))
+	}
+	w("\n")
 	by := map[string][]catalog.Metric{}
 	for _, m := range catalog.ForDatabase(cc.Database) {
 		s := scraperOf(m)
@@ -71,6 +75,10 @@ func metricsDoc(t *testing.T) string {
 		w("### `%s`\n\n%s\n\n", s.scraper, s.about)
 		docpage.Metrics(&b, by[s.scraper])
 	}
+	w("## Findings\n\n`Collector.Analyze` reports what the nodes logged since the last `Mark` (the start of the load when a\n")
+	w("scenario checks findings) and how the token ring is split now. Without the nodes' log files (a ring this machine\n")
+	w("does not run) the log kinds are gaps, and a check on them fails with the reason.\n\n")
+	docpage.Findings(&b, collectors.FindingKinds(cc.Database))
 	return b.String()
 }
 

@@ -1,14 +1,11 @@
 package elasticsearch
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/dbharness/dbharness/collectors"
+	"github.com/dbharness/dbharness/collectors/logtail"
 	"github.com/dbharness/dbharness/collectors/querytext"
 	eng "github.com/dbharness/dbharness/engines/elasticsearch"
 )
@@ -64,15 +62,10 @@ func (c *Collector) slowlogPaths() []string {
 
 // Mark records the end of every node's slowlog: Analyze reads what comes after.
 func (c *Collector) Mark(ctx context.Context) error {
+	ends := logtail.Ends(c.slowlogPaths())
 	c.slow.mu.Lock()
 	defer c.slow.mu.Unlock()
-	c.slow.offsets = map[string]int64{}
-	for _, p := range c.slowlogPaths() {
-		if st, err := os.Stat(p); err == nil {
-			c.slow.offsets[p] = st.Size()
-		}
-	}
-	c.slow.marked = true
+	c.slow.offsets, c.slow.marked = ends, true
 	return nil
 }
 
@@ -150,42 +143,14 @@ func (s *shape) indexList() []string {
 	return out
 }
 
-// readSlowlog reads a slowlog from offset into shapes; a log that is missing has no entries
-// yet (the node logged nothing slow), one shorter than offset was rotated and is read whole.
+// readSlowlog reads the slowlog entries after offset into shapes and returns the bytes
+// read; lines that are not entries are skipped.
 func readSlowlog(path string, offset int64, shapes map[string]*shape) (int64, error) {
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("open %s: %w", path, err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	if st.Size() < offset {
-		offset = 0
-	}
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return 0, err
-	}
-	r := bufio.NewReaderSize(io.LimitReader(f, maxSlowlogRead), 64<<10)
-	var n int64
-	for {
-		line, err := r.ReadBytes('\n')
-		if len(line) > 0 && line[len(line)-1] == '\n' {
-			n += int64(len(line))
-			if e, ok := parseSlowlogLine(line); ok {
-				e.add(shapes)
-			}
+	return logtail.Lines(path, offset, maxSlowlogRead, func(l string) {
+		if e, ok := parseSlowlogLine([]byte(l)); ok {
+			e.add(shapes)
 		}
-		if err != nil {
-			break // io.EOF, or a last line still being written: read next time
-		}
-	}
-	return n, nil
+	})
 }
 
 // A slowEntry is one slowlog line.

@@ -3,11 +3,12 @@ package mysql
 import (
 	"bufio"
 	"io"
-	"os"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/dbharness/dbharness/collectors/logtail"
 	"github.com/dbharness/dbharness/collectors/querytext"
 )
 
@@ -123,24 +124,15 @@ func isServerHeader(line string) bool {
 		strings.HasPrefix(line, "Tcp port: ") || strings.HasPrefix(line, "Time ") && strings.Contains(line, "Command")
 }
 
-// slowLogFrom reads the entries written to the file at path after offset. A file shorter
-// than offset (rotated or truncated) is read from its start.
+// slowLogFrom reads the entries written to the file at path after offset, and returns
+// where the file ends now. A file shorter than offset (rotated or truncated) is read from
+// its start.
 func slowLogFrom(path string, offset int64) ([]SlowEntry, int64, error) {
-	f, err := os.Open(path)
+	r, end, err := logtail.Open(path, offset, math.MaxInt64)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, 0, err
-	}
-	if st.Size() < offset {
-		offset = 0
-	}
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		return nil, 0, err
-	}
-	entries, err := ParseSlowLog(io.LimitReader(f, st.Size()-offset))
-	return entries, st.Size(), err
+	defer r.Close()
+	entries, err := ParseSlowLog(r)
+	return entries, end, err
 }

@@ -3,7 +3,6 @@ package sqlserver
 import (
 	"context"
 	"errors"
-	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -255,35 +254,10 @@ func TestDeadlocksArriveLateAndOnlyTheDatabasesCount(t *testing.T) {
 	}
 }
 
-// checkFindings holds findings to FindingKinds: a declared kind, documented values, every
-// value a kind always has, no NaN.
 func checkFindings(t *testing.T, fs []collectors.Finding) {
 	t.Helper()
-	for _, f := range fs {
-		kind, err := collectors.LookupFindingKind(Database, f.Kind)
-		if err != nil {
-			t.Errorf("%v: %+v", err, f)
-			continue
-		}
-		if f.Unavailable != "" {
-			continue
-		}
-		if f.Subject == "" || f.Summary == "" || f.Method == "" {
-			t.Errorf("%s finding without subject, summary or method: %+v", f.Kind, f)
-		}
-		for k, v := range f.Values {
-			if !kind.Documents(k) {
-				t.Errorf("%s finding %q has undocumented value %s", f.Kind, f.Subject, k)
-			}
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				t.Errorf("%s finding %q: %s = %g", f.Kind, f.Subject, k, v)
-			}
-		}
-		for _, d := range kind.Values {
-			if _, ok := f.Values[d.Key]; !ok && !d.Optional {
-				t.Errorf("%s finding %q lacks value %s", f.Kind, f.Subject, d.Key)
-			}
-		}
+	for _, p := range collectors.CheckFindings(Database, fs) {
+		t.Error(p)
 	}
 }
 

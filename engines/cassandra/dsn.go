@@ -16,9 +16,11 @@ import (
 
 // Scheme is the DSN scheme of a Cassandra ring:
 //
-//	cassandra://[user:password@]host:port[,host:port...][/keyspace][?consistency=quorum&dc=datacenter1&timeout=10s]
+//	cassandra://[user:password@]host:port[,host:port...][/keyspace][?consistency=quorum&dc=datacenter1&timeout=10s&logs=/path/node-1/cassandra.log,...]
 //
-// Every host is a contact point; the driver finds the rest of the ring from them.
+// Every host is a contact point; the driver finds the rest of the ring from them. The native
+// provider adds logs: the nodes' log files, which the collector's analysis reads (slow
+// queries, tombstone and large-partition warnings) for the nodes this machine runs.
 const Scheme = "cassandra"
 
 // DefaultPort is the native transport port.
@@ -33,7 +35,11 @@ type Target struct {
 	Consistency string // the default consistency level, e.g. "quorum"; empty means the driver's default (QUORUM)
 	DC          string // the local data center for token-aware, DC-aware routing; empty means any
 	Timeout     time.Duration
+	Logs        []string // the nodes' log files (ParamLogs), in node order; empty for a ring we do not run
 }
+
+// ParamLogs is the DSN parameter that names the nodes' log files, comma-separated.
+const ParamLogs = "logs"
 
 // ParseDSN reads a cassandra:// DSN. The error never quotes the password.
 func ParseDSN(dsn string) (Target, error) {
@@ -79,9 +85,9 @@ func ParseDSN(dsn string) (Target, error) {
 	q := u.Query()
 	for k := range q {
 		switch k {
-		case "consistency", "dc", "timeout":
+		case "consistency", "dc", "timeout", ParamLogs:
 		default:
-			return t, fmt.Errorf("cassandra DSN %s: unknown parameter %q: known are consistency, dc, timeout", redactURL(dsn), k)
+			return t, fmt.Errorf("cassandra DSN %s: unknown parameter %q: known are consistency, dc, timeout, %s", redactURL(dsn), k, ParamLogs)
 		}
 	}
 	if c := q.Get("consistency"); c != "" {
@@ -97,6 +103,11 @@ func ParseDSN(dsn string) (Target, error) {
 			return t, fmt.Errorf("cassandra DSN %s: timeout=%q is not a positive duration (e.g. 10s)", redactURL(dsn), s)
 		}
 		t.Timeout = d
+	}
+	for _, l := range strings.Split(q.Get(ParamLogs), ",") {
+		if l = strings.TrimSpace(l); l != "" {
+			t.Logs = append(t.Logs, l)
+		}
 	}
 	return t, nil
 }
@@ -122,6 +133,9 @@ func (t Target) String() string {
 	}
 	if t.Timeout > 0 {
 		q.Set("timeout", t.Timeout.String())
+	}
+	if len(t.Logs) > 0 {
+		q.Set(ParamLogs, strings.Join(t.Logs, ","))
 	}
 	u.RawQuery = q.Encode()
 	return u.String()

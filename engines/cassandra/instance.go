@@ -36,6 +36,9 @@ type Instance struct {
 	healthKeyspace string
 	// dirs are the nodes' private folders (native), by node name.
 	dirs map[string]string
+	// hostIDs are the nodes' host ids (native ring), by node name: hint files are named
+	// after them.
+	hostIDs map[string]string
 }
 
 var (

@@ -82,3 +82,34 @@ func TestParseConsistencyKnowsTheCQLNames(t *testing.T) {
 		t.Errorf("ParseConsistency(most) = %v, want the list of levels", err)
 	}
 }
+
+func TestTheLogsParameterNamesTheNodesLogFiles(t *testing.T) {
+	tg, err := ParseDSN("cassandra://127.0.5.1:9042,127.0.5.2:9042?logs=/w/node-1/cassandra.log,/w/node-2/cassandra.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(tg.Logs, " ") != "/w/node-1/cassandra.log /w/node-2/cassandra.log" {
+		t.Errorf("Logs = %q", tg.Logs)
+	}
+	back, err := ParseDSN(tg.String())
+	if err != nil || strings.Join(back.Logs, " ") != strings.Join(tg.Logs, " ") {
+		t.Errorf("round trip of %s: %+v, %v", tg.String(), back, err)
+	}
+}
+
+func TestHintFileNamesGiveTheTargetAndWhenTheyWereCreated(t *testing.T) {
+	id, created, ok := parseHintFile("0b1b7b3e-5d8c-4f36-9f2e-2f6a8d3c1e77-1733350000123-2.hints")
+	if !ok || id != "0b1b7b3e-5d8c-4f36-9f2e-2f6a8d3c1e77" || created.UnixMilli() != 1733350000123 {
+		t.Errorf("parseHintFile = %q, %v, %v", id, created, ok)
+	}
+	for _, bad := range []string{
+		"0b1b7b3e-5d8c-4f36-9f2e-2f6a8d3c1e77-1733350000123-2.crc32",
+		"0b1b7b3e-5d8c-4f36-9f2e-2f6a8d3c1e77-x-2.hints",
+		"not-a-uuid-at-all-here-1733350000123-2.hints",
+		"1733350000123-2.hints",
+	} {
+		if _, _, ok := parseHintFile(bad); ok {
+			t.Errorf("parseHintFile(%q) accepted it", bad)
+		}
+	}
+}

@@ -200,11 +200,12 @@ func startNative(ctx context.Context, pl *plan) (*Instance, error) {
 	}
 	in := newInstance(pl, topology)
 	in.cleanup = func() error { return os.RemoveAll(dir) }
-	var hosts []string
+	var hosts, logs []string
 	for i := 1; i <= pl.nodes; i++ {
 		hosts = append(hosts, net.JoinHostPort(nodeAddr(block, i), strconv.Itoa(NativePort)))
+		logs = append(logs, nodeLogPath(filepath.Join(dir, fmt.Sprintf("node-%d", i))))
 	}
-	in.target = Target{Hosts: hosts}
+	in.target = Target{Hosts: hosts, Logs: logs}
 	in.meta = engines.Info{Engine: Name, Flavor: "cassandra", Version: Version, Provider: engines.ProviderNative,
 		Topology: topology, Address: in.target.Address(),
 		Settings: map[string]string{"heap": pl.heap, "nodes": strconv.Itoa(pl.nodes)}}
@@ -234,6 +235,9 @@ func startNative(ctx context.Context, pl *plan) (*Instance, error) {
 			return in, fmt.Errorf("cassandra ring: %w", err)
 		}
 		if err := in.createHealthKeyspace(ctx, pl.nodes); err != nil {
+			return in, fmt.Errorf("cassandra ring: %w", err)
+		}
+		if err := in.readHostIDs(ctx); err != nil {
 			return in, fmt.Errorf("cassandra ring: %w", err)
 		}
 		if err := in.waitAgreement(ctx); err != nil {
@@ -285,16 +289,21 @@ func writeNodeFiles(dir string, pl *plan, host, seed string) error {
 
 // defaults are the cassandra.yaml settings the engine chooses and a scenario may change.
 var defaults = map[string]string{
-	"num_tokens":                     "16",
-	"commitlog_sync":                 "periodic",
-	"commitlog_sync_period":          "10000ms",
-	"concurrent_compactors":          "1",
-	"slow_query_log_timeout":         "500ms",
-	"hints_flush_period":             "1000ms",
-	"max_hints_delivery_threads":     "2",
-	"tombstone_warn_threshold":       "1000",
-	"start_native_transport":         "true",
-	"user_defined_functions_enabled": "false",
+	"num_tokens":                 "16",
+	"commitlog_sync":             "periodic",
+	"commitlog_sync_period":      "10000ms",
+	"concurrent_compactors":      "1",
+	"slow_query_log_timeout":     "500ms",
+	"hints_flush_period":         "1000ms",
+	"max_hints_delivery_threads": "2",
+	"tombstone_warn_threshold":   "1000",
+	// The guardrails that log a partition over a size or a tombstone count when an sstable
+	// is written (flush, compaction): off in Cassandra's own defaults, on here so the
+	// analysis has large-partition and tombstone findings to report.
+	"partition_size_warn_threshold":       "10MiB",
+	"partition_tombstones_warn_threshold": "10000",
+	"start_native_transport":              "true",
+	"user_defined_functions_enabled":      "false",
 }
 
 // cassandraYAML is a node's configuration.
@@ -388,6 +397,9 @@ func newMember(pl *plan, inst install, name, host, dir string) *member {
 		"-Dcassandra.storagedir="+dir,
 		"-Dcassandra.logdir="+filepath.Join(dir, "logs"),
 		"-Dlogback.configurationFile="+filepath.Join(dir, "logback.xml"),
+		// Note: the monitoring task reports slow queries every 5 s by default; a scenario's
+		// analysis right after its load would miss the last 5 s.
+		"-Dcassandra.monitoring_report_interval_ms=1000",
 		"-cp", filepath.Join(inst.lib, "*"),
 		"org.apache.cassandra.service.CassandraDaemon")
 	addr := net.JoinHostPort(host, strconv.Itoa(NativePort))

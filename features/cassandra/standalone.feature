@@ -19,3 +19,15 @@ Feature: One Cassandra node under load: latency, the node's own counters, a base
     And the metric "cassandra_table_local_reads_total" increases by at least 100
     And the metric "cassandra_thread_pool_pending_tasks" is reported
     And there is no regression against the baseline "cassandra/kv-quorum" or record it as the first baseline
+
+  Scenario: a work queue in one partition: every dequeue reads through the tombstones the last ones left
+    Given a Cassandra database with these settings:
+      | tombstone_warn_threshold | 100 |
+      | slow_query_log_timeout   | 1ms |
+    And the "queue" dataset at scale 1
+    When the "queue" workload runs 1000 times shared by 4 workers
+    Then the error rate is below 1%
+    And the analysis finds a tombstones "dbh_queue.messages" with at least 1 reads
+    And the analysis finds a tombstones "dbh_queue.messages" with at least 100 max_tombstones
+    And the slow query findings include a query like "SELECT id FROM dbh_queue.messages WHERE queue"
+    And the analysis finds no unbalanced-ownership
