@@ -16,7 +16,7 @@ func (noopWorker) Do(context.Context, int, *rand.Rand) error { return nil }
 func (noopWorker) Close(context.Context) error               { return nil }
 
 // BenchmarkEngineOverhead measures what the engine adds to every operation: picking it,
-// the op timeout context, two clock reads and the recording (ns/op, allocs/op), and the
+// the operation's context, two clock reads and the recording (ns/op, allocs/op), and the
 // iterations per second a full constant-vus run reaches with a no-op workload.
 func BenchmarkEngineOverhead(b *testing.B) {
 	b.Run("iterate", func(b *testing.B) {

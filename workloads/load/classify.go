@@ -37,7 +37,7 @@ func Classify(err error, runCtx, opCtx context.Context) string {
 	if runCtx != nil && runCtx.Err() != nil {
 		return ClassCancelled
 	}
-	if opCtx != nil && errors.Is(opCtx.Err(), context.DeadlineExceeded) {
+	if opCtx != nil && errors.Is(context.Cause(opCtx), context.DeadlineExceeded) {
 		return ClassTimeout
 	}
 	var pe *panicError

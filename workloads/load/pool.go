@@ -139,8 +139,8 @@ func (p *Pool) created() []*vu {
 	return slices.Clone(p.vus[:p.n])
 }
 
-// Iterate runs one iteration on VU i: it picks an operation by weight, runs it with the
-// operation timeout, and records its latency measured from intended (the zero time means
+// Iterate runs one iteration on VU i: it picks an operation by weight, runs it under the
+// operation timeout (the run's watchdog, optimeout.go), and records its latency measured from intended (the zero time means
 // "now", for closed-loop executors). It returns false, doing nothing, if ctx is done or the VU
 // was sealed. An executor must not call Iterate for the same VU from two goroutines at once.
 //
@@ -168,9 +168,10 @@ func (p *Pool) Iterate(ctx context.Context, i int, intended time.Time) bool {
 		}
 		_ = v.lag.RecordValue(micros(lag)) // in range: micros clamps
 	}
-	opCtx, cancel := context.WithTimeout(ctx, p.opts.OpTimeout)
+	opCtx := v.op.begin(ctx, start)
 	err := safeDo(opCtx, v.worker, op, v.rng)
 	end := time.Now()
+	v.op.end()
 	switch {
 	case err == nil:
 		v.record(op, end.Sub(intended), nil, "")
@@ -179,7 +180,6 @@ func (p *Pool) Iterate(ctx context.Context, i int, intended time.Time) bool {
 	default:
 		v.record(op, end.Sub(intended), err, p.classify(err, ctx, opCtx))
 	}
-	cancel()
 	v.state.Store(vuIdle)
 	return true
 }

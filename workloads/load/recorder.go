@@ -84,6 +84,7 @@ type vu struct {
 	worker workloads.Worker
 	rng    *rand.Rand
 	state  atomic.Int32
+	op     opSlot // the context of its operations
 
 	total       []opRecord
 	late        int64

@@ -104,9 +104,11 @@ func run(ctx context.Context, w workloads.Workload, t workloads.Target, opts Opt
 	iv := newIntervals(p, names, weights, *s)
 	stopProgress := startProgress(iv, opts, cancelRun)
 
+	stopWatchdog := startWatchdog(p)
 	exDone := make(chan error, 1)
 	go func() { exDone <- ex.Run(runCtx, p) }()
 	exErr, abandoned := waitExecutor(runCtx, cancelRun, exDone, p)
+	stopWatchdog()
 
 	s.End = time.Now()
 	s.Duration = s.End.Sub(s.Start)
@@ -309,6 +311,7 @@ func closeWorkers(ctx context.Context, vus []*vu) []string {
 	ctx = context.WithoutCancel(ctx)
 	var warnings []string
 	for _, v := range vus {
+		v.op.release()
 		if v.worker == nil {
 			continue
 		}
