@@ -80,6 +80,7 @@ func commands() []command {
 		{"dashboards", "generate dashboards and alert rules from the catalog and the features: dbharness dashboards generate [--target grafana|prometheus] [--out dir]", dashboardsCmd},
 		{"metrics", "list the metric catalog: every metric the collectors can report", metricsCmd},
 		{"workloads", "list the datasets and workloads per database", workloadsCmd},
+		{"serve", "start a database as a scenario would and keep it until interrupted, for another tool: dbharness serve --engine cassandra --topology \"ring of 3 nodes\" --dsn-file dsn", serveCmd},
 		{"collect", "serve a database's metrics as a Prometheus exporter: dbharness collect --engine postgresql --dsn ... --listen :9187", collectCmd},
 		{"requirements", "list what each database needs installed to run here (Debian packages, Maven artifacts), for scripts/install-deps.sh", requirementsCmd},
 	}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench-cassandra: dbharness's YCSB next to go-ycsb's cassandra binding on one Cassandra
-# node this script starts (engines/cassandra/serve: the engine's native node, as a process of
+# node this script starts (`dbharness serve`: the engine's native node, as a process of
 # its own), in one run, alternating:
 #   1. YCSB A and C, same records, threads, distribution and consistency (QUORUM); ops/s
 #      ratios (target >= 1.0);
@@ -45,12 +45,15 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-go build -o "$dir/serve" ./engines/cassandra/serve
 
 # serve NODES: starts a ring of that many nodes and sets served to its DSN. Note: not in a
 # command substitution, whose subshell would keep the server's pid from cleanup.
 serve() {
-  "$dir/serve" -nodes "$1" -workdir "$dir" -dsn-file "$dir/dsn-$1" -keyspaces goycsb >"$dir/serve-$1.log" 2>&1 &
+  local topology=()
+  [ "$1" -gt 1 ] && topology=(--topology "ring of $1 nodes")
+  "$BIN" serve --engine cassandra "${topology[@]}" --provider native --workdir "$dir" --dsn-file "$dir/dsn-$1" -v \
+    --statement "CREATE KEYSPACE IF NOT EXISTS goycsb WITH replication = {'class': 'SimpleStrategy', 'replication_factor': $(( $1 < 3 ? $1 : 3 ))}" \
+    >/dev/null 2>"$dir/serve-$1.log" &
   pids+=($!)
   for _ in $(seq 3000); do [ -s "$dir/dsn-$1" ] && break; kill -0 "${pids[-1]}" 2>/dev/null || break; sleep 0.1; done
   [ -s "$dir/dsn-$1" ] || { echo "Cassandra ($1 nodes) did not start:" >&2; cat "$dir/serve-$1.log" >&2; exit 1; }

@@ -61,10 +61,21 @@ YML
 run_as=()
 if [ "$(id -u)" -eq 0 ]; then chown -R nobody:nogroup "$NODE"; run_as=(setpriv --reuid=65534 --regid=65534 --clear-groups); fi
 exec 9>"/tmp/dbharness-jvm.lock"; flock 9 # the machine's JVM start lock (native.StartLock "jvm")
-(cd "$NODE" && exec "${run_as[@]}" env ES_JAVA_HOME="$JAVA" ES_PATH_CONF="$NODE/config" ES_JAVA_OPTS="-Xms512m -Xmx512m" \
+# Note: setsid gives the node a process group of its own: bin/elasticsearch is a launcher
+# that starts the server JVM as its child, and stopping only the launcher left the server
+# writing into $WORK while cleanup removed it.
+(cd "$NODE" && exec setsid "${run_as[@]}" env ES_JAVA_HOME="$JAVA" ES_PATH_CONF="$NODE/config" ES_JAVA_OPTS="-Xms512m -Xmx512m" \
   ES_TMPDIR="$NODE/tmp" HOME="$NODE" "$HOME_ES/bin/elasticsearch" >"$NODE/stdout.log" 2>&1) &
 ES_PID=$!
-cleanup() { kill "$ES_PID" 2>/dev/null; wait "$ES_PID" 2>/dev/null; rm -rf "$WORK"; }
+stop_node() { # the node's whole process group: TERM, up to a minute, then KILL
+  [ -n "${ES_PID:-}" ] || return 0
+  kill -TERM -- "-$ES_PID" 2>/dev/null || true
+  for _ in $(seq 300); do kill -0 -- "-$ES_PID" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL -- "-$ES_PID" 2>/dev/null || true
+  wait "$ES_PID" 2>/dev/null || true
+  ES_PID=""
+}
+cleanup() { stop_node; rm -rf "$WORK"; }
 trap cleanup EXIT
 for _ in $(seq 1200); do curl -sf "http://127.0.0.1:$PORT/_cluster/health?wait_for_status=yellow&timeout=1s" >/dev/null && break; sleep 0.1; done
 flock -u 9
@@ -195,7 +206,7 @@ print("(elasticsearch_exporter 1.5 --es.all --es.indices --es.shards; dbharness:
 PY
 kill $exp_pid $dbh_pid 2>/dev/null; wait $exp_pid $dbh_pid 2>/dev/null || true
 trap cleanup EXIT
-kill "$ES_PID"; wait "$ES_PID" 2>/dev/null || true
+stop_node
 
 # 3. Start-up and recovery, on nodes dbharness starts natively.
 cat >"$WORK/bench.feature" <<'FEATURE'

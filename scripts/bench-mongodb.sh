@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench-mongodb: dbharness's MongoDB workloads next to go-ycsb's mongodb binding, on one
-# FerretDB this script starts (engines/mongodb/serve: the engine's embedded FerretDB, behind
+# FerretDB this script starts (`dbharness serve`: the engine's embedded FerretDB, behind
 # its wire recorder, as a process of its own), in one run, alternating:
 #   1. YCSB A and C, same records, threads and distribution; ops/s ratios (target >= 1.0);
 #   2. FerretDB on SQLite next to FerretDB on PostgreSQL: dbharness's ycsb-c ops/s on each;
@@ -42,12 +42,12 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-go build -o "$dir/serve" ./engines/mongodb/serve
 
 # serve BACKEND: starts a FerretDB on that backend and sets served to its URI. Note: not
 # in a command substitution, whose subshell would keep the server's pid from cleanup.
 serve() {
-  "$dir/serve" -backend "$1" -workdir "$dir" -uri-file "$dir/uri-$1" >"$dir/serve-$1.log" 2>&1 &
+  "$BIN" serve --engine ferretdb --provider embedded --setting "backend=$1" --workdir "$dir" --dsn-file "$dir/uri-$1" -v \
+    >/dev/null 2>"$dir/serve-$1.log" &
   pids+=($!)
   for _ in $(seq 300); do [ -s "$dir/uri-$1" ] && break; sleep 0.1; done
   [ -s "$dir/uri-$1" ] || { echo "FerretDB on $1 did not start:" >&2; cat "$dir/serve-$1.log" >&2; exit 1; }
