@@ -14,6 +14,7 @@ import (
 
 	"github.com/dbharness/dbharness/collectors"
 	"github.com/dbharness/dbharness/collectors/catalog"
+	"github.com/dbharness/dbharness/collectors/setting"
 )
 
 // Generated is the first line of every generated page.
@@ -39,6 +40,46 @@ func Metrics(b *strings.Builder, ms []catalog.Metric) {
 		fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s |\n", m.Name, m.Type, Cell(strings.Join(m.Labels, ", ")), Cell(m.Source), Cell(help))
 	}
 	b.WriteString("\n")
+}
+
+// Settings writes a collector's settings table under its heading, then a blank line.
+func Settings(b *strings.Builder, docs []setting.Doc) {
+	b.WriteString("## Settings\n\n`collectors.WithSetting(key, value)`; an unknown key or a bad value fails Open.\n\n")
+	b.WriteString("| setting | default | meaning |\n|---|---|---|\n")
+	for _, d := range docs {
+		fmt.Fprintf(b, "| `%s` | %s | %s |\n", d.Key, d.Default, Cell(d.Help))
+	}
+	b.WriteString("\n")
+}
+
+// A Source is one scraper's section of a metrics page: what it reads, and the metrics whose
+// Source starts with one of Prefixes (the first source that matches takes a metric).
+type Source struct {
+	Scraper, About string
+	Prefixes       []string
+}
+
+// Sources writes a section per source, in order: its heading, About, and its metrics through
+// table (Metrics, or a page's own). It returns a problem per metric no source takes, for the
+// page's test to fail on: a new source must get its section.
+func Sources(b *strings.Builder, ms []catalog.Metric, sources []Source, table func(*strings.Builder, []catalog.Metric)) []string {
+	by := make([][]catalog.Metric, len(sources))
+	var problems []string
+	for _, m := range ms {
+		i := slices.IndexFunc(sources, func(s Source) bool {
+			return slices.ContainsFunc(s.Prefixes, func(p string) bool { return strings.HasPrefix(m.Source, p) })
+		})
+		if i < 0 {
+			problems = append(problems, fmt.Sprintf("metric %s: source %q matches no section of the docs page (add its prefix to the page's sources)", m.Name, m.Source))
+			continue
+		}
+		by[i] = append(by[i], m)
+	}
+	for i, s := range sources {
+		fmt.Fprintf(b, "### `%s`\n\n%s\n\n", s.Scraper, s.About)
+		table(b, by[i])
+	}
+	return problems
 }
 
 // Findings writes a section per kind of finding: its subject, what it is about and a table

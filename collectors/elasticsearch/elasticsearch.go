@@ -93,6 +93,7 @@ type Collector struct {
 	conn *Conn
 	set  settings
 	slow slowlogState
+	load loadState
 }
 
 var (

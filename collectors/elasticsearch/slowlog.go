@@ -60,8 +60,10 @@ func (c *Collector) slowlogPaths() []string {
 	return out
 }
 
-// Mark records the end of every node's slowlog: Analyze reads what comes after.
+// Mark records the end of every node's slowlog and the nodes' and shards' counters:
+// Analyze reads what comes after.
 func (c *Collector) Mark(ctx context.Context) error {
+	c.markLoad(ctx)
 	ends := logtail.Ends(c.slowlogPaths())
 	c.slow.mu.Lock()
 	defer c.slow.mu.Unlock()
@@ -69,12 +71,18 @@ func (c *Collector) Mark(ctx context.Context) error {
 	return nil
 }
 
-// Analyze reads the slowlog entries since Mark and groups them by query shape.
+// Analyze reads the slowlog entries since Mark, grouped by query shape, and what the
+// nodes and shards did since Mark.
 func (c *Collector) Analyze(ctx context.Context) ([]collectors.Finding, error) {
+	return append(c.slowlogFindings(), c.loadAnalysis(ctx)...), nil
+}
+
+// slowlogFindings reads the slowlog entries since Mark and groups them by query shape.
+func (c *Collector) slowlogFindings() []collectors.Finding {
 	paths := c.slowlogPaths()
 	if len(paths) == 0 {
 		return []collectors.Finding{collectors.Gap(KindSlowQuery,
-			"the slowlog is a file on each node: the collector reads it only for nodes this machine runs (the native provider's DSN names their log folders)")}, nil
+			"the slowlog is a file on each node: the collector reads it only for nodes this machine runs (the native provider's DSN names their log folders)")}
 	}
 	c.slow.mu.Lock()
 	offsets, marked := c.slow.offsets, c.slow.marked
@@ -93,7 +101,7 @@ func (c *Collector) Analyze(ctx context.Context) ([]collectors.Finding, error) {
 		}
 	}
 	if len(problems) == len(paths) {
-		return []collectors.Finding{collectors.Gap(KindSlowQuery, strings.Join(problems, "; "))}, nil
+		return []collectors.Finding{collectors.Gap(KindSlowQuery, strings.Join(problems, "; "))}
 	}
 	all := make([]*shape, 0, len(shapes))
 	for _, s := range shapes {
@@ -121,7 +129,7 @@ func (c *Collector) Analyze(ctx context.Context) ([]collectors.Finding, error) {
 				"max_seconds": s.max, "total_hits": s.hits, "max_shards": s.shards},
 		})
 	}
-	return out, nil
+	return out
 }
 
 // A shape is the entries of one query shape.
