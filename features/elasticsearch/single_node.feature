@@ -15,6 +15,8 @@ Feature: Searches on a single Elasticsearch 8 node and on OpenSearch 2, and what
     And the metric "elasticsearch_indices_search_query_total" increases by at least 150
     And the metric "elasticsearch_jvm_memory_heap_used_bytes" is reported
     And the slow query findings include a query like "match title"
+    And the analysis finds a node-load "node-1" with at least 150 queries
+    And the analysis finds a node-load "node-1" with at most 0 search_rejected
     And there is no regression against the baseline "elasticsearch/search" or record it as the first baseline
 
   Scenario: match queries on OpenSearch 2
