@@ -30,4 +30,3 @@ Feature: One Cassandra node under load: latency, the node's own counters, a base
     And the analysis finds a tombstones "dbh_queue.messages" with at least 1 reads
     And the analysis finds a tombstones "dbh_queue.messages" with at least 100 max_tombstones
     And the slow query findings include a query like "SELECT id FROM dbh_queue.messages WHERE queue"
-    And the analysis finds no unbalanced-ownership
