@@ -342,7 +342,9 @@ func (w *World) wait(ctx context.Context, duration string) error {
 const pollInterval = 100 * time.Millisecond
 
 // poll calls check until it returns nil or the deadline passes, and returns the last error.
-// It asks once more after the deadline, so a check that starts late still gets one try.
+// It asks once more after the deadline, so a check that starts late still gets one try. An
+// error that says the instance cannot do what is checked (engines.ErrUnsupported) ends it
+// at once.
 func poll(ctx context.Context, deadline time.Time, check func(context.Context) error) error {
 	for {
 		cctx, cancel := context.WithTimeout(ctx, min(2*time.Second, max(time.Until(deadline), pollInterval)))
@@ -351,7 +353,8 @@ func poll(ctx context.Context, deadline time.Time, check func(context.Context) e
 		if err == nil {
 			return nil
 		}
-		if time.Now().After(deadline) {
+		// Note: a capability the instance lacks will not appear by waiting.
+		if time.Now().After(deadline) || errors.Is(err, engines.ErrUnsupported) {
 			return err
 		}
 		select {
