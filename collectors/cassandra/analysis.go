@@ -76,7 +76,7 @@ func (c *Collector) logFindings() []collectors.Finding {
 	logs := c.conn.target.Logs
 	if len(logs) == 0 {
 		reason := "the nodes' logs are files on each node: the analysis reads them only for nodes this machine runs (the native provider's DSN names them)"
-		return []collectors.Finding{collectors.Gap(KindSlowQuery, reason), collectors.Gap(KindTombstones, reason), collectors.Gap(KindLargePartition, reason)}
+		return []collectors.Finding{collectors.Gap(KindSlowQuery, reason), collectors.Gap(KindTombstoneHeavy, reason), collectors.Gap(KindLargePartition, reason)}
 	}
 	c.mu.Lock()
 	offsets, marked := c.offsets, c.marked
@@ -100,7 +100,7 @@ func (c *Collector) logFindings() []collectors.Finding {
 	}
 	if len(problems) == len(logs) {
 		reason := strings.Join(problems, "; ")
-		return []collectors.Finding{collectors.Gap(KindSlowQuery, reason), collectors.Gap(KindTombstones, reason), collectors.Gap(KindLargePartition, reason)}
+		return []collectors.Finding{collectors.Gap(KindSlowQuery, reason), collectors.Gap(KindTombstoneHeavy, reason), collectors.Gap(KindLargePartition, reason)}
 	}
 	method := fmt.Sprintf("the logs of %d node(s) since Mark (%d bytes read)", len(logs), read)
 	if len(problems) > 0 {

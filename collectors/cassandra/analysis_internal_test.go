@@ -43,7 +43,7 @@ func TestTheRecordedLogGivesEveryKindOfFinding(t *testing.T) {
 	if !foundScan {
 		t.Errorf("no slow query reads dbh_analysis.wide: %+v", slow)
 	}
-	tomb := byKind[KindTombstones]
+	tomb := byKind[KindTombstoneHeavy]
 	if len(tomb) != 1 || tomb[0].Subject != "dbh_analysis.wide" || tomb[0].Values["reads"] < 1 || tomb[0].Values["max_tombstones"] < 200 {
 		t.Errorf("tombstones: %+v", tomb)
 	}
@@ -175,7 +175,7 @@ func TestARingWeDoNotRunHasLogGapsNotSilence(t *testing.T) {
 		}
 		kinds[f.Kind] = true
 	}
-	for _, k := range []string{KindSlowQuery, KindTombstones, KindLargePartition} {
+	for _, k := range []string{KindSlowQuery, KindTombstoneHeavy, KindLargePartition} {
 		if !kinds[k] {
 			t.Errorf("no gap for %s: %+v", k, fs)
 		}

@@ -116,7 +116,7 @@ CREATE TABLE dbh_analysis.wide (p text, c int, v text, PRIMARY KEY (p, c)) WITH 
 
 // missingKinds lists the kinds the test waits for that fs lacks (on dbh_analysis.wide).
 func missingKinds(fs []collectors.Finding) []string {
-	want := map[string]bool{cc.KindSlowQuery: false, cc.KindTombstones: false, cc.KindLargePartition: false}
+	want := map[string]bool{cc.KindSlowQuery: false, cc.KindTombstoneHeavy: false, cc.KindLargePartition: false}
 	for _, f := range fs {
 		if f.Unavailable == "" && strings.Contains(f.Subject, "dbh_analysis.wide") {
 			want[f.Kind] = true

@@ -19,7 +19,7 @@ const (
 	// KindSlowQuery is the generic slow-query kind, so `the slow query findings include a
 	// query like "SELECT v FROM dbh_kv.kv"` reads it.
 	KindSlowQuery      = "slow-query"
-	KindTombstones     = "tombstones"
+	KindTombstoneHeavy     = "tombstone-heavy"
 	KindLargePartition = "large-partition"
 )
 
@@ -40,7 +40,7 @@ func init() {
 			},
 		},
 		collectors.FindingKind{
-			Kind:    KindTombstones,
+			Kind:    KindTombstoneHeavy,
 			Subject: "the table (keyspace.table)",
 			About: "Tombstone-heavy reads and partitions since Mark: reads that scanned more tombstones than tombstone_warn_threshold " +
 				"(or were aborted at tombstone_failure_threshold), and partitions written to an sstable with more tombstones than " +
@@ -260,7 +260,7 @@ func (ev *logEvents) findings(method string, shapes int) []collectors.Finding {
 		if tt.partitions > 0 {
 			parts = append(parts, fmt.Sprintf("%d partitions written with more tombstones than the guardrail allows", tt.partitions))
 		}
-		f := collectors.Finding{Kind: KindTombstones, Subject: table, Method: method, Summary: strings.Join(parts, "; "),
+		f := collectors.Finding{Kind: KindTombstoneHeavy, Subject: table, Method: method, Summary: strings.Join(parts, "; "),
 			Values: map[string]float64{"reads": float64(tt.reads), "max_tombstones": tt.maxTombstones, "max_live_rows": tt.maxLive},
 			Detail: detail("queries", tt.queries) + detail("partition keys", tt.keys)}
 		if tt.aborted > 0 {

@@ -27,6 +27,6 @@ Feature: One Cassandra node under load: latency, the node's own counters, a base
     And the "queue" dataset at scale 1
     When the "queue" workload runs 1000 times shared by 4 workers
     Then the error rate is below 1%
-    And the analysis finds a tombstones "dbh_queue.messages" with at least 1 reads
-    And the analysis finds a tombstones "dbh_queue.messages" with at least 100 max_tombstones
+    And the analysis finds a tombstone-heavy "dbh_queue.messages" with at least 1 reads
+    And the analysis finds a tombstone-heavy "dbh_queue.messages" with at least 100 max_tombstones
     And the slow query findings include a query like "SELECT id FROM dbh_queue.messages WHERE queue"
