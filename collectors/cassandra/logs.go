@@ -19,7 +19,7 @@ const (
 	// KindSlowQuery is the generic slow-query kind, so `the slow query findings include a
 	// query like "SELECT v FROM dbh_kv.kv"` reads it.
 	KindSlowQuery      = "slow-query"
-	KindTombstoneHeavy     = "tombstone-heavy"
+	KindTombstoneHeavy = "tombstone-heavy"
 	KindLargePartition = "large-partition"
 )
 
