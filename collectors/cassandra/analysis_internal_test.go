@@ -73,8 +73,8 @@ func TestLogLinesOfOtherKindsAndBrokenLinesAreSkipped(t *testing.T) {
 		"INFO  [main] 2026-12-04 21:00:00,000 CassandraDaemon - Startup complete",
 		"<SELECT * FROM ks.t WHERE k = 1>, time abc msec - slow timeout 500 msec",
 		"WARN  [ReadStage-1] 2026-12-04 21:00:00,000 ReadCommand - Read x live rows and 5 tombstone cells for query",
-		"WARN  [CompactionExecutor:1] 2026-12-04 21:00:00,000 Guardrail - Guardrail partition_size violated: Partition nonsense has size 2MiB, this exceeds the warning threshold of 1MiB.",
-		"WARN  [CompactionExecutor:1] 2026-12-04 21:00:00,000 Guardrail - Guardrail partition_size violated: Partition ks.t:k on sstable /d/nb-1-big-Data.db has size lots, this exceeds the warning threshold of 1MiB.",
+		"WARN  [CompactionExecutor:1] 2026-12-04 21:00:00,000 Guardrail - Guardrail partition_size violated: Partition nonsense has size 2097152, this exceeds the warning threshold of 1048576. Too large partitions can cause performance problems.",
+		"WARN  [CompactionExecutor:1] 2026-12-04 21:00:00,000 Guardrail - Guardrail partition_size violated: Partition ks.t:k on sstable /d/nb-1-big-Data.db has size lots, this exceeds the warning threshold of 1048576. Too large partitions can cause performance problems.",
 		"",
 	} {
 		ev.line(l, "n1")

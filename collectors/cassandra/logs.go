@@ -114,7 +114,9 @@ var (
 	tombstoneRead  = regexp.MustCompile(`Read (\d+) live rows and (\d+) tombstone cells for query (.*); token (-?\d+) \(see tombstone_warn_threshold\)`)
 	tombstoneAbort = regexp.MustCompile(`Scanned over (\d+) tombstones for query (.*); query aborted \(see tombstone_failure_threshold\)`)
 	// The guardrails SortedTableWriter checks for every partition it writes.
-	guardrail = regexp.MustCompile(`Guardrail (partition_size|partition_tombstones) violated: Partition (.+) has (?:size )?(\S+?)(?: tombstones)?, this exceeds the (?:warning|failure) threshold of (\S+?)\.?\s*$`)
+	// "... has size 1500044, this exceeds the warning threshold of 1048576. Too large
+	// partitions can cause performance problems."
+	guardrail = regexp.MustCompile(`Guardrail (partition_size|partition_tombstones) violated: Partition (.+) has (?:size )?(\S+?)(?: tombstones)?, this exceeds the (?:warning|failure) threshold of (\S+?)\.(?:\s|$)`)
 	// The partition as SortedTableWriter names it: keyspace.table:key on sstable path.
 	partitionName = regexp.MustCompile(`^([^.:\s]+)\.([^.:\s]+):(.*) on sstable \S+$`)
 	fromTable     = regexp.MustCompile(`(?i)\bFROM\s+("?[A-Za-z0-9_]+"?)\.("?[A-Za-z0-9_]+"?)`)
