@@ -29,4 +29,4 @@ Feature: One Cassandra node under load: latency, the node's own counters, a base
     Then the error rate is below 1%
     And the analysis finds a tombstone-heavy "dbh_queue.messages" with at least 1 reads
     And the analysis finds a tombstone-heavy "dbh_queue.messages" with at least 100 max_tombstones
-    And the slow query findings include a query like "SELECT id FROM dbh_queue.messages WHERE queue"
+    And the slow query findings include a query like "SELECT * FROM dbh_queue.messages WHERE queue"
